@@ -41,6 +41,45 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dataset(args: argparse.Namespace):
+    """Load the data or print its problems; returns None when the data is broken."""
+    from .model import DataError, load_dataset
+
+    try:
+        return load_dataset(Path(args.root).resolve(), data_dir=Path(args.data) if getattr(args, "data", None) else None)
+    except DataError as exc:
+        print(exc.report(), file=sys.stderr)
+        print(f"数据有 {len(exc.problems)} 个问题，请先修正（python -m macros validate）。", file=sys.stderr)
+        return None
+
+
+def cmd_checklists(args: argparse.Namespace) -> int:
+    from . import batch
+
+    ds = _dataset(args)
+    if ds is None:
+        return 2
+    roster_path = Path(args.roster) if args.roster else Path(args.root) / "data" / "schools" / "demo.yaml"
+    if not roster_path.is_file():
+        print(f"找不到花名册文件：{roster_path}", file=sys.stderr)
+        return 2
+    roster = batch.read_roster(roster_path, ds)
+    for problem in roster.problems:
+        print(problem, file=sys.stderr)
+    if roster.fatal:
+        print("花名册无法读取，未生成任何文件。", file=sys.stderr)
+        return 2
+    try:
+        report = batch.run_batch(ds, roster, Path(args.out), html=not args.no_html, pdf=args.pdf, xlsx=not args.no_xlsx,
+                                 root=Path(args.root), progress=not args.quiet)
+    except RuntimeError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"完成：{report.produced} 所学校已生成（PDF {report.pdfs} 份，XLSX {report.xlsx_rows} 行），"
+          f"{report.skipped} 行有问题被跳过；用时 {report.seconds:.1f} 秒；输出目录 {args.out}")
+    return 1 if report.skipped else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m macros", description="中小学校党组织领导的校长负责制 知识库工具")
     parser.add_argument("--root", default=str(ROOT), help="project root (default: this checkout)")
@@ -50,9 +89,26 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--seeds", help="folder of seed texts (default: $DZZLD_SEEDS or ../shared/seeds)")
     v.add_argument("--github", action="store_true", help="print problems as GitHub Actions annotations")
     v.set_defaults(func=cmd_validate)
+
+    c = sub.add_parser("checklists", help="per-school printable checklists (HTML, PDF) and a district XLSX from a roster",
+                       description="花名册（CSV：学校编号,学校名称,所属地区,党组织类型,书记校长配备,学段,办学性质；"
+                                   "或英文列名 id,name,district,org_type,mode,stage,ownership；或 YAML 花名册）"
+                                   "→ 每校一份可打印的 HTML/PDF 自查表，全区一个 XLSX。")
+    c.add_argument("--roster", help="CSV or YAML roster (default: data/schools/demo.yaml)")
+    c.add_argument("--out", default="out/checklists", help="output folder (default: out/checklists)")
+    c.add_argument("--pdf", action="store_true", help="also print each school's checklist to PDF (needs Chromium)")
+    c.add_argument("--no-html", action="store_true", help="do not keep the per-school HTML files")
+    c.add_argument("--no-xlsx", action="store_true", help="do not write the district workbook")
+    c.add_argument("--quiet", action="store_true", help="no progress bar")
+    c.add_argument("--data", help=argparse.SUPPRESS)
+    c.set_defaults(func=cmd_checklists)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130

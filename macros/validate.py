@@ -330,7 +330,7 @@ def _references(r: RecordRef) -> Iterator[tuple[tuple[str | int, ...], str, tupl
         yield ("see", i), x, ()
     for i, x in enumerate(d.get("terms") or []):
         yield ("terms", i), x, ("GL",)
-    for i, x in enumerate(d.get("parts") or []):
+    for i, x in enumerate(d.get("parts") or []) if r.kind == "figures" else ():
         yield ("parts", i), x, ("FG",)
     for i, x in enumerate(d.get("based_on") or []):
         yield ("based_on", i), x, ("SRC",)

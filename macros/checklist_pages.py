@@ -1,0 +1,136 @@
+"""Checklist pages for the site: the interactive page, blank tables per set-up, roster school pages.
+
+All three share one template (`templates/checklist.html`); the rows are rendered on the server,
+escaped, with their applicability as data attributes. `assets/checklist.js` only filters rows,
+stores answers in the browser, and imports/exports them — it never builds HTML from data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+
+from .checklist import OTHER_DISTRICT, Profile, Selected, by_dimension, select
+from .model import Dataset, School
+from .render import Linker, render_template
+from .vocab import MODES, ORG_TYPES, OWNERSHIPS, RESULTS, STAGES, UNKNOWN
+
+CHECKLIST_TITLE = "中小学校党组织领导的校长负责制落实情况自查表"
+ORG_SLUGS = {"党委": "dw", "党总支": "dzz", "党支部": "dzb"}
+MODE_SLUGS = {"一肩挑": "yjt", "分设": "fs"}
+
+
+@dataclass(frozen=True)
+class BlankPage:
+    org_type: str
+    mode: str
+
+    @property
+    def path(self) -> str:
+        return f"checklist/blank/{ORG_SLUGS[self.org_type]}-{MODE_SLUGS[self.mode]}.md"
+
+    @property
+    def label(self) -> str:
+        return f"{self.org_type} · 书记校长{self.mode}"
+
+
+BLANK_PAGES = tuple(BlankPage(o, m) for o in ORG_TYPES for m in MODES)
+
+
+def school_page_path(school: School) -> str:
+    return f"schools/{school.id.lower()}.md"
+
+
+def _json_for_script(value: Any) -> Markup:
+    """JSON safe inside <script type="application/json">: no '<', '>' or '&' can end the element."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def _page_data(ds: Dataset) -> dict[str, Any]:
+    retired = {i.id: {"title": i.title, "replaced_by": i.retired.replaced_by if i.retired else ""}
+               for i in ds.checklist if not i.active}
+    return {"data_version": ds.data_version, "retired": retired, "results": list(RESULTS),
+            "districts": {d.id: d.short or d.name for d in ds.districts}}
+
+
+def _context(ds: Dataset, link: Linker, rows: list[Selected], *, mode: str, profile: Profile,
+             heading: str) -> dict[str, Any]:
+    groups: OrderedDict[str, list[Selected]] = by_dimension(ds, rows)
+    districts = [(d.id, d.name) for d in ds.districts] + [(OTHER_DISTRICT, "其他地区")]
+    return {
+        "ds": ds, "link": link, "groups": groups, "mode": mode, "profile": profile, "heading": heading,
+        "title": CHECKLIST_TITLE, "results": RESULTS, "unknown": UNKNOWN,
+        "choices": {"org_type": ORG_TYPES, "mode": MODES, "stage": STAGES, "ownership": OWNERSHIPS},
+        "districts": districts, "district_names": dict(districts), "page_data": _json_for_script(_page_data(ds)),
+        "evidence_names": {e.id: e.name for e in ds.evidence},
+        "dimension_names": {d.key: d.name for d in ds.dimensions},
+    }
+
+
+def checklist_app(ds: Dataset, link: Linker) -> Markup:
+    """The interactive checklist: every item rendered, filtered in the browser by the profile."""
+    rows = select(ds, Profile())  # unknown profile → every item that could apply
+    return render_template("checklist.html", **_context(ds, link, rows, mode="app", profile=Profile(),
+                                                         heading="在线自查"))
+
+
+def checklist_blank(ds: Dataset, link: Linker, org_type: str, mode: str) -> Markup:
+    """A static blank table for one set-up; reads and prints without JavaScript."""
+    profile = Profile(org_type=org_type, mode=mode)
+    rows = select(ds, profile)
+    return render_template("checklist.html", **_context(ds, link, rows, mode="blank", profile=profile,
+                                                         heading=f"{org_type} · 书记校长{mode}"))
+
+
+def checklist_school(ds: Dataset, link: Linker, school_id: str) -> Markup:
+    """A roster school's pre-filled, tailored checklist; answers saved under the school's ID."""
+    school = ds.get(school_id)
+    assert isinstance(school, School)
+    profile = Profile.from_school(school)
+    rows = select(ds, profile)
+    return render_template("checklist.html", **_context(ds, link, rows, mode="school", profile=profile,
+                                                         heading=school.name))
+
+
+def blank_index(ds: Dataset, link: Linker) -> Markup:
+    counts = [(p, link.to(p.path), len(select(ds, Profile(org_type=p.org_type, mode=p.mode)))) for p in BLANK_PAGES]
+    return render_template("blank_index.html", pages=counts, ds=ds, link=link)
+
+
+def schools_index(ds: Dataset, link: Linker) -> Markup:
+    groups: OrderedDict[str, list[School]] = OrderedDict()
+    names = {d.id: d.name for d in ds.districts}
+    for s in ds.schools:
+        if s.active:
+            groups.setdefault(names.get(s.district, "其他地区"), []).append(s)
+    rows = OrderedDict((k, [(s, link.to(school_page_path(s)), len(select(ds, Profile.from_school(s)))) for s in v])
+                       for k, v in groups.items())
+    return render_template("schools_index.html", groups=rows, ds=ds, link=link)
+
+
+MACROS = (checklist_app, checklist_blank, checklist_school, blank_index, schools_index)
+
+
+def generated_files(ds: Dataset) -> dict[str, str]:
+    """Markdown for the blank pages and the school pages (macro calls with IDs only, no data text).
+
+    School pages carry `search: exclude` so a large roster never bloats the search index, and sit
+    under schools/, which mkdocs.yml keeps out of the navigation.
+    """
+    out: dict[str, str] = {}
+    for p in BLANK_PAGES:
+        out[p.path] = (f"---\ntitle: 空白自查表 {p.org_type} {p.mode}\nsearch:\n  exclude: true\n"
+                       f"data_files: [data/checklist.yaml]\n---\n\n"
+                       f'{{{{ checklist_blank("{p.org_type}", "{p.mode}") }}}}\n')
+    for s in ds.schools:
+        if s.active:
+            out[school_page_path(s)] = (f"---\ntitle: 自查表 {s.id}\nsearch:\n  exclude: true\nhide:\n  - navigation\n"
+                                        f"data_files: [{s.origin.file}]\n---\n\n"
+                                        f'{{{{ checklist_school("{s.id}") }}}}\n')
+    return out

@@ -1,0 +1,139 @@
+"""mkdocs hooks (``hooks:`` in mkdocs.yml): pages and navigation from data, edit links, tooltips, search.
+
+Each hook is small and calls tested functions in `site` and `render`. Unknown input raises
+`PluginError` so the build stops instead of publishing something half-right.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+# mkdocs loads this file by path; put the project root on sys.path so `macros` is the same package
+# mkdocs-macros imports (one module, one shared build state).
+_ROOT = str(Path(__file__).resolve().parent.parent)
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from macros import render, site  # noqa: E402
+
+# Material 9.8's search worker splits a Chinese query into known words but never tries the whole
+# rest of the query as one word (校长办公会议 is searched as 校长). The loop bound is off by one.
+WORKER_BUG = "for(let o=s+1;o<t.length;o++)t.slice(s,o)in e"
+WORKER_FIX = "for(let o=s+1;o<=t.length;o++)t.slice(s,o)in e"
+
+NAV_PLACEHOLDERS = {"practices/index.md": "practices/", "plans/index.md": "plans/"}
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    try:
+        import jieba  # noqa: F401  (search segmentation needs it; without it Chinese search breaks)
+    except ImportError as exc:  # pragma: no cover - jieba is a pinned dependency
+        raise PluginError("jieba 未安装：中文搜索需要它（pip install jieba）") from exc
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    site.reset(config)
+    state = site.state_for(config)
+    import jieba
+
+    jieba.setLogLevel(60)
+    for word in site.search_words(state.dataset):
+        jieba.add_word(word, freq=200000)
+    config.extra["data_version"] = state.dataset.data_version
+    config.nav = _expand_nav(config.nav, state)
+    return config
+
+
+def _expand_nav(nav: Any, state: site.BuildState) -> Any:
+    """Replace each section's placeholder index page with the index plus its generated pages."""
+    pages = site.generated_pages(state.dataset)
+    if nav is None:
+        return nav
+    out = []
+    for item in nav:
+        if isinstance(item, dict):
+            (title, value), = item.items()
+            if isinstance(value, str) and value in NAV_PLACEHOLDERS:
+                folder = NAV_PLACEHOLDERS[value]
+                children = [value] + sorted(p for p in pages if p.startswith(folder))
+                out.append({title: children})
+                continue
+            if isinstance(value, list):
+                out.append({title: _expand_nav(value, state)})
+                continue
+        out.append(item)
+    return out
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    state = site.state_for(config)
+    for src_path, (content, _data_files) in site.generated_pages(state.dataset).items():
+        if files.get_file_from_path(src_path) is not None:
+            raise PluginError(f"{src_path} 由数据生成，docs/ 里不应再有同名文件")
+        files.append(File.generated(config, src_path, content=content))
+    for extra in _extra_generated(state, config):
+        files.append(extra)
+    state.urls = {f.src_uri: f.url for f in files.documentation_pages()}
+    return files
+
+
+def _extra_generated(state: site.BuildState, config: MkDocsConfig) -> list[File]:
+    from macros import checklist_pages
+
+    return [File.generated(config, path, content=content)
+            for path, content in checklist_pages.generated_files(state.dataset).items()]
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Point the page's edit link at the YAML file it is rendered from."""
+    state = site.state_for(config)
+    generated = site.generated_pages(state.dataset).get(page.file.src_uri)
+    data_files = generated[1] if generated else page.meta.get("data_files", [])
+    if isinstance(data_files, str):
+        data_files = [data_files]
+    repo = config.extra.get("repository", site.DEFAULT_REPOSITORY).rstrip("/")
+    if data_files:
+        page.edit_url = f"{repo}/edit/main/{data_files[0]}"
+        page.meta["data_links"] = [(f, f"{repo}/blob/main/{f}") for f in data_files]
+    elif page.file.generated_by:
+        page.edit_url = None
+    return markdown
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Glossary tooltips on every page's text."""
+    if page.meta.get("tooltips") is False:
+        return html
+    state = site.state_for(config)
+    return render.add_tooltips(html, state.terms, state.pattern)
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    workers = list((Path(config["site_dir"]) / "assets" / "javascripts" / "workers").glob("search.*.min.js"))
+    if not workers:
+        raise PluginError("找不到 Material 的搜索 worker：无法修正中文查询切分")
+    for worker in workers:
+        text = worker.read_text(encoding="utf-8")
+        if WORKER_FIX in text:
+            continue
+        if WORKER_BUG not in text:
+            raise PluginError(f"{worker.name}：Material 搜索代码已变化，请重新检查中文查询切分补丁（macros/hooks.py）")
+        worker.write_text(text.replace(WORKER_BUG, WORKER_FIX), encoding="utf-8")
+        sourcemap = worker.with_name(worker.name + ".map")
+        if sourcemap.exists():
+            sourcemap.unlink()  # the map no longer matches the patched file
+    _strip_sourcemap_refs(Path(config["site_dir"]))
+
+
+def _strip_sourcemap_refs(site_dir: Path) -> None:
+    for worker in (site_dir / "assets" / "javascripts" / "workers").glob("search.*.min.js"):
+        text = worker.read_text(encoding="utf-8")
+        worker.write_text(re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", text), encoding="utf-8")
