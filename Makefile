@@ -39,6 +39,8 @@ lint: $(STAMP) ## ruff, yamllint and the GitHub workflow schemas
 	$(BIN)/ruff check macros tests
 	$(BIN)/yamllint -s data .github
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-issue-forms $(filter-out %/config.yml,$(wildcard .github/ISSUE_TEMPLATE/*.yml))
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-issue-config .github/ISSUE_TEMPLATE/config.yml
 
 bench: $(STAMP) ## benchmarks against same-run baselines; writes bench-results.json
 	$(BIN)/python -m macros.bench

@@ -122,7 +122,7 @@ def _read_csv_roster(path: Path, ds: Dataset) -> RosterResult:
         out.fatal = True
         return out
     fields = [CSV_COLUMNS.get(h.strip()) for h in header]
-    unknown = [h for h, f in zip(header, fields) if f is None and h.strip()]
+    unknown = [h for h, f in zip(header, fields, strict=True) if f is None and h.strip()]
     missing = [k for k in REQUIRED if k not in fields]
     if unknown or missing:
         labels = "、".join(sorted({k for k, v in CSV_COLUMNS.items() if v in REQUIRED and not k.isascii()}))
@@ -137,7 +137,7 @@ def _read_csv_roster(path: Path, ds: Dataset) -> RosterResult:
     for row_no, values in enumerate(reader, start=2):
         if not any(v.strip() for v in values):
             continue
-        rec = {f: v.strip() for f, v in zip(fields, values) if f}
+        rec = {f: v.strip() for f, v in zip(fields, values, strict=False) if f}  # short rows: missing cells
         district = aliases.get(rec.get("district", ""), rec.get("district", ""))
         profile = Profile(rec.get("name", ""), district, rec.get("org_type", "") or UNKNOWN, rec.get("mode", "") or UNKNOWN,
                           rec.get("stage", "") or UNKNOWN, rec.get("ownership", "") or UNKNOWN, rec.get("id", ""))

@@ -10,7 +10,7 @@ import io
 import json
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -196,7 +196,7 @@ def school_dict(profile: Profile) -> dict[str, str]:
 def blank_answers(dataset: Dataset, profile: Profile) -> Answers:
     return Answers(dataset.data_version, school_dict(profile),
                    {s.item.id: Answer() for s in select(dataset, profile)},
-                   datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+                   datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def summary(selected: list[Selected], answers: dict[str, Answer]) -> dict[str, Any]:

@@ -80,6 +80,31 @@ def cmd_checklists(args: argparse.Namespace) -> int:
     return 1 if report.skipped else 0
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    from . import scaffold
+
+    root = Path(args.root).resolve()
+    data_dir = Path(args.data).resolve() if args.data else None
+    try:
+        if args.kind == "practice":
+            created = scaffold.new_practice(root, district_id=args.district_id, name=args.name, province=args.province,
+                                            slug=args.slug, year=args.year, data_dir=data_dir)
+            print(scaffold.next_steps(created, root))
+        else:
+            print(scaffold.new_item(root, dimension=args.dimension, district_id=args.district, data_dir=data_dir), end="")
+    except scaffold.ScaffoldError as exc:
+        print(f"未创建：{exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_rollup(args: argparse.Namespace) -> int:
+    from . import rollup
+
+    ds = _dataset(args)
+    return 2 if ds is None else rollup.command(args, ds)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m macros", description="中小学校党组织领导的校长负责制 知识库工具")
     parser.add_argument("--root", default=str(ROOT), help="project root (default: this checkout)")
@@ -102,6 +127,36 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--quiet", action="store_true", help="no progress bar")
     c.add_argument("--data", help=argparse.SUPPRESS)
     c.set_defaults(func=cmd_checklists)
+
+    r = sub.add_parser("rollup", help="district roll-up of schools' answers files: report.html + report.xlsx",
+                       description="各校导出的答案文件（*.json；也接受自查页导出的 CSV，按文件名“学校名称-…csv”对应学校）"
+                                   "+ 花名册 → 全区汇总报告（HTML，可打印）和 XLSX。有问题的文件列入“问题”，不中断；"
+                                   "退出码：0 无问题，1 有跳过或异常的输入，2 无法运行。")
+    r.add_argument("--answers", required=True, help="folder of answers files (*.json, *.csv)")
+    r.add_argument("--roster", help="CSV or YAML roster (default: data/schools/demo.yaml)")
+    r.add_argument("--out", default="out/rollup", help="output folder (default: out/rollup; never inside site/ or docs/)")
+    r.add_argument("--site-url", help="public site URL for item and basis links (default: mkdocs.yml site_url, if any)")
+    r.add_argument("--include-in-site", action="store_true", help="allow --out inside site/ or docs/ (answers are internal)")
+    r.add_argument("--name", help="district or roster name for the title (default: the roster's district, if only one)")
+    r.add_argument("--data", help=argparse.SUPPRESS)
+    r.set_defaults(func=cmd_rollup)
+
+    n = sub.add_parser("new", help="start a contribution: a district practice file or a checklist item stub")
+    new_sub = n.add_subparsers(dest="kind", required=True)
+    np_ = new_sub.add_parser("practice", help="create data/practices/<slug>.yaml with blanks to fill",
+                             description="新建地区文件：地区记录、一条来源、一条做法，必填项留空待填（未填完校验不通过）。")
+    np_.add_argument("--district-id", required=True, help="new district ID, e.g. DS-XX")
+    np_.add_argument("--name", required=True, help="district name, e.g. 某某区")
+    np_.add_argument("--province", required=True, help="province, e.g. 某某省")
+    np_.add_argument("--slug", help="file and page name (default: the district code in lower case)")
+    np_.add_argument("--year", type=int, help="year in the new source ID SRC-XX-<year> (default: this year)")
+    np_.add_argument("--data", help="data folder (default: ROOT/data)")
+    ni = new_sub.add_parser("item", help="print a checklist item stub with the next free CK- ID",
+                            description="打印一条检查项草稿（下一个未占用的 CK- 编号），粘贴到 data/checklist.yaml。")
+    ni.add_argument("--dimension", required=True, help="org, duty, decision, coord, party, support or local")
+    ni.add_argument("--district", help="district ID for a local item, e.g. DS-QJ")
+    ni.add_argument("--data", help="data folder (default: ROOT/data)")
+    n.set_defaults(func=cmd_new)
     return parser
 
 

@@ -63,7 +63,9 @@ def _expand_nav(nav: Any, state: site.BuildState) -> Any:
             (title, value), = item.items()
             if isinstance(value, str) and value in NAV_PLACEHOLDERS:
                 folder = NAV_PLACEHOLDERS[value]
-                children = [value] + sorted(p for p in pages if p.startswith(folder))
+                titles = site.nav_titles(state.dataset)
+                children = [value] + [{titles[p]: p} if p in titles else p
+                                      for p in sorted(pages, key=lambda p: (titles.get(p, p), p)) if p.startswith(folder)]
                 out.append({title: children})
                 continue
             if isinstance(value, list):

