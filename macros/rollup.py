@@ -21,7 +21,7 @@ import random
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -349,6 +349,7 @@ def aggregate(ds: Dataset, roster_rows: Sequence[Any], submissions: Iterable[Sub
     items = {it.id: it for it in ds.active_checklist()}
     current_version = _version_tuple(ds.data_version)
     select_cache: dict[tuple[str, ...], tuple[str, ...]] = {}
+    applicable_sets: dict[tuple[str, ...], frozenset[str]] = {}
     item_counts: dict[str, list[int]] = {}  # per item: COLUMNS…, not submitted, applicable
     dim_counts: dict[str, list[int]] = {d.key: [0] * len(COLUMNS) for d in ds.dimensions}
     org_counts = {k: [0] * len(COLUMNS) for k in ORG_TYPES}
@@ -356,6 +357,8 @@ def aggregate(ds: Dataset, roster_rows: Sequence[Any], submissions: Iterable[Sub
     org_schools = {k: [0, 0] for k in ORG_TYPES}  # schools, submitted
     mode_schools = {k: [0, 0] for k in MODES}
     col_index = {c: n for n, c in enumerate(COLUMNS)}
+    bad_cols = frozenset(col_index[b] for b in BAD)
+    dim_rows = {item_id: dim_counts.setdefault(it.dimension, [0] * len(COLUMNS)) for item_id, it in items.items()}
     unfilled_col = col_index[UNFILLED]
     n_cols = len(COLUMNS)
     school_rows: list[SchoolRow] = []
@@ -401,22 +404,27 @@ def aggregate(ds: Dataset, roster_rows: Sequence[Any], submissions: Iterable[Sub
                  if answers.school.get(k) not in (None, "", UNKNOWN) and answers.school.get(k) != getattr(p, k)]
         if diffs:
             problems.append(Problem(fname, "profile_mismatch", "；".join(diffs) + "。按花名册确定适用的检查项"))
-        mig = migrate(ds, answers, p)
-        retired = [k for k, a in mig.retired.items() if _has_content(a)]
-        if retired:
-            shown = [f"{k}（已由 {mig.replaced_by[k]} 取代）" if k in mig.replaced_by else k for k in sorted(retired)]
-            problems.append(Problem(fname, "retired", f"{len(retired)} 个已停用检查项的答案未计入：{_ids(shown)}"))
-        if mig.unknown:
-            problems.append(Problem(fname, "unknown_id", f"{len(mig.unknown)} 个当前数据中没有的检查项编号，其答案未计入："
-                                    f"{_ids(sorted(mig.unknown))}"))
-        applicable_set = set(applicable)
-        extra = sorted((k for k, a in mig.kept.items() if k not in applicable_set and _has_content(a)),
-                       key=lambda k: order.get(k, 0))
-        if extra:
-            setup = " · ".join(getattr(p, k) for k, _ in PROFILE_LABELS)
-            problems.append(Problem(fname, "not_applicable", f"{len(extra)} 个检查项按花名册中的学校信息（{setup}）不适用，"
-                                    f"其答案未计入：{_ids(extra)}"))
-        kept = mig.kept
+        applicable_set = applicable_sets.get(key)
+        if applicable_set is None:
+            applicable_set = applicable_sets[key] = frozenset(applicable)
+        if answers.data_version == ds.data_version and answers.answers.keys() <= applicable_set:
+            kept = answers.answers  # fast path: every ID is a current, applicable item — nothing to migrate
+        else:
+            mig = migrate(ds, answers, p)
+            retired = [k for k, a in mig.retired.items() if _has_content(a)]
+            if retired:
+                shown = [f"{k}（已由 {mig.replaced_by[k]} 取代）" if k in mig.replaced_by else k for k in sorted(retired)]
+                problems.append(Problem(fname, "retired", f"{len(retired)} 个已停用检查项的答案未计入：{_ids(shown)}"))
+            if mig.unknown:
+                problems.append(Problem(fname, "unknown_id", f"{len(mig.unknown)} 个当前数据中没有的检查项编号，"
+                                        f"其答案未计入：{_ids(sorted(mig.unknown))}"))
+            extra = sorted((k for k, a in mig.kept.items() if k not in applicable_set and _has_content(a)),
+                           key=lambda k: order.get(k, 0))
+            if extra:
+                setup = " · ".join(getattr(p, k) for k, _ in PROFILE_LABELS)
+                problems.append(Problem(fname, "not_applicable", f"{len(extra)} 个检查项按花名册中的学校信息（{setup}）"
+                                        f"不适用，其答案未计入：{_ids(extra)}"))
+            kept = mig.kept
         dc_org = org_counts.setdefault(p.org_type, [0] * n_cols)
         dc_mode = mode_counts.setdefault(p.mode, [0] * n_cols)
         for item_id in applicable:
@@ -428,19 +436,19 @@ def aggregate(ds: Dataset, roster_rows: Sequence[Any], submissions: Iterable[Sub
                 ic = item_counts[item_id] = [0] * (n_cols + 2)
             ic[col] += 1
             ic[n_cols + 1] += 1
-            it = items[item_id]
-            dim_counts.setdefault(it.dimension, [0] * n_cols)[col] += 1
-            if a is not None and a.result in BAD:
-                ledger.append(LedgerRow(len(ledger) + 1, p, it, order[item_id], a.result, a.note, a.evidence, fname))
+            dim_rows[item_id][col] += 1
+            if col in bad_cols:  # 未达标 / 基本达标 → 整改台账
+                ledger.append(LedgerRow(len(ledger) + 1, p, items[item_id], order[item_id], a.result, a.note,  # type: ignore[union-attr]
+                                        a.evidence, fname))
         for c in range(n_cols):
             dc_org[c] += counts[c]
             dc_mode[c] += counts[c]
             totals[c] += counts[c]
         school_rows.append(SchoolRow(idx + 1, p, roster_rows[idx].row, fname, len(applicable),
-                                     _frozen_counts(dict(zip(COLUMNS, counts)))))
+                                     _frozen_counts(dict(zip(COLUMNS, counts, strict=True)))))
 
     def as_counts(values: list[int]) -> Mapping[str, int]:
-        return _frozen_counts(dict(zip(COLUMNS, values)))
+        return _frozen_counts(dict(zip(COLUMNS, values, strict=True)))
 
     listed = [(item_id, v) for item_id, v in item_counts.items() if v[n_cols + 1]]
     listed.sort(key=lambda kv: (-kv[1][col_index["未达标"]], -kv[1][col_index["基本达标"]], order[kv[0]]))
@@ -462,8 +470,6 @@ def aggregate(ds: Dataset, roster_rows: Sequence[Any], submissions: Iterable[Sub
 
 def with_problems(rollup: Rollup, extra: Sequence[Problem]) -> Rollup:
     """The same roll-up with problems found while reading files (listed first, by file name)."""
-    from dataclasses import replace
-
     return replace(rollup, problems=tuple(sorted(extra, key=lambda p: p.file)) + rollup.problems)
 
 
@@ -505,7 +511,7 @@ def synthetic_submissions(ds: Dataset, roster_rows: Sequence[Any], seed: int = 0
             ids = cache[key] = [s.item.id for s in select(ds, p)]
         results = rng.choices(choices, weights=weights, k=len(ids))
         answers = {i: Answer(r, f"{p.name}：{i} 整改措施" if r in BAD else "", "会议记录" if r in BAD else "")
-                   for i, r in zip(ids, results)}
+                   for i, r in zip(ids, results, strict=True)}
         school = {"id": p.school_id, "name": p.name, "district": p.district, "org_type": p.org_type, "mode": p.mode,
                   "stage": p.stage, "ownership": p.ownership}
         stamp = (base + timedelta(minutes=rng.randrange(60 * 24 * 30))).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -851,7 +857,7 @@ def write_xlsx(ds: Dataset, rollup: Rollup, meta: ReportMeta, path: Path) -> Non
     cells(ws, [])
     cells(ws, ["指标", "数值"], head=True)
     pct_labels = {"提交率", "已填写占比（已提交学校）", "已填写占比（全部学校）"}
-    for label, value in zip(SUMMARY_TOTALS, totals_values(rollup.totals)):
+    for label, value in zip(SUMMARY_TOTALS, totals_values(rollup.totals), strict=True):
         cells(ws, [label, value], pcts=[1] if label in pct_labels else [])
     cells(ws, [])
     header_row = 4 + len(SUMMARY_TOTALS) + 2

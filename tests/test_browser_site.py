@@ -40,7 +40,12 @@ def search(page, site_url: str, query: str) -> list[str]:
     page.wait_for_selector(".md-search-result__item", timeout=10000)
     links = page.eval_on_selector_all(".md-search-result__item > a.md-search-result__link",
                                       "els => els.map(e => e.getAttribute('href'))")
-    return [link.removeprefix(site_url).lstrip("./").lstrip("/") for link in links]
+    pages: list[str] = []
+    for link in links:  # one entry per page, in rank order; drop the ?h= highlight parameter and anchors
+        path = link.removeprefix(site_url).split("?")[0].split("#")[0].lstrip("./").lstrip("/")
+        if path not in pages:
+            pages.append(path)
+    return pages
 
 
 @pytest.mark.parametrize("query", sorted(SEARCHES))

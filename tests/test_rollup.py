@@ -14,7 +14,15 @@ from bs4 import BeautifulSoup
 from conftest import pdftotext
 from openpyxl import load_workbook
 from rollup_helpers import (
-    MISSING, ROOT, applicable_ids, file_name, known_evidence, known_note, known_result, load, write_bad_inputs,
+    MISSING,
+    ROOT,
+    applicable_ids,
+    file_name,
+    known_evidence,
+    known_note,
+    known_result,
+    load,
+    write_bad_inputs,
     write_known_answers,
 )
 
@@ -141,7 +149,7 @@ def test_per_school_status_counts_and_share(clean) -> None:
     out, _, e = clean
     trs = soup_of(out).find(id="schools").tbody.find_all("tr")
     assert len(trs) == 24
-    for tr, s in zip(trs, e.schools):
+    for tr, s in zip(trs, e.schools, strict=True):
         assert tr.th.get_text(strip=True) == s["name"]
         assert col(tr, "status") == ("已提交" if s["submitted"] else "未提交")
         assert col(tr, "applicable") == str(s["applicable"])
@@ -249,7 +257,7 @@ def test_xlsx_sheets_and_values(clean, demo) -> None:
     assert summary[head][:9] == ["序号", "学校编号", "学校名称", "所属地区", "党组织类型", "书记校长配备", "学段", "办学性质", "提交状态"]
     schools = summary[head + 1:]
     assert len(schools) == 24
-    for r, s in zip(schools, e.schools):
+    for r, s in zip(schools, e.schools, strict=True):
         assert r[2] == s["name"] and r[8] == ("已提交" if s["submitted"] else "未提交")
         if s["submitted"]:
             assert r[9:14] == [s["counts"][c] for c in COLS]
@@ -501,6 +509,6 @@ def test_site_url_links_items_and_basis(demo, tmp_path) -> None:
     basis = ds.get(item_id).basis
     hrefs = [a["href"] for a in tr.find("td", class_="dz-basis").find_all("a")]
     assert len(hrefs) == len(basis)
-    assert all(h.startswith("https://kb.example.org/dzzld/") and h.endswith("#" + b) for h, b in zip(hrefs, basis))
+    assert all(h.startswith("https://kb.example.org/dzzld/") and h.endswith("#" + b) for h, b in zip(hrefs, basis, strict=True))
     bad = run_cli(tmp_path / "a", tmp_path / "o2", "--site-url", "javascript:alert(1)")
     assert bad.returncode == 2

@@ -191,6 +191,7 @@
     this.createdKeys = {}; // keys this page created (a name being typed), removable when the name changes
     this.pendingKey = null; // another school's saved answers, loaded when the name is committed
     this.warnedNoName = false;
+    this.draft = false;
   }
 
   Checklist.prototype.field = function (name) {
@@ -504,8 +505,9 @@
         "本数据版本中没有以下编号，其答案另行保存：") + report.unknown.join("、"));
     }
     if (versionDiffers && report.newItems.length) {
-      lines.push("以下适用的检查项在文件中没有答案（新增或此前未包括），请补填：" +
-        report.newItems.map(function (id) { return self.describeItem(id); }).join("；"));
+      var many = report.newItems.length > 15;
+      lines.push("以下 " + report.newItems.length + " 个适用的检查项在文件中没有答案（新增或此前未包括），请补填：" +
+        (many ? report.newItems.join("、") : report.newItems.map(function (id) { return self.describeItem(id); }).join("；")));
     }
     if (report.profile.length) lines.push("以下学校情况本页不能识别，已设为“未知”：" + report.profile.join("、"));
     return lines;
@@ -513,15 +515,20 @@
 
   // --- storage ------------------------------------------------------------------------------------
 
-  Checklist.prototype.save = function () {
+  /* Save the form under the current school's key. `byName`: only the name was typed; a key first
+   * written that way (a half-typed name) may be removed when the name changes again. Once anything
+   * else is saved under a key it stays (renaming then copies, never moves, a school's answers). */
+  Checklist.prototype.save = function (byName) {
     if (this.mode === "blank") return;
     var key = this.storageKey();
-    if (this.mode === "app" && !this.schoolName() && !this.warnedNoName) {
+    if (this.mode === "app" && !this.schoolName() && !byName && !this.warnedNoName) {
       this.warnedNoName = true;
       this.say("请先填写学校名称：答案按学校名称保存在本机浏览器中。");
     }
-    if (store.get(key) === null) this.createdKeys[key] = true;
+    if (store.get(key) === null && byName) this.createdKeys[key] = true;
+    else if (!byName && key !== PREFIX + "school:") delete this.createdKeys[key];
     var ok = store.set(key, JSON.stringify(this.buildDoc(true)));
+    if (!byName) this.draft = key === PREFIX + "school:"; // answers typed before any school name
     if (this.mode === "app") store.set(PREFIX + "last", this.schoolName());
     this.boundKey = key;
     if (!ok) this.say("浏览器不允许保存（可能是隐私模式或存储已满）：请及时导出 JSON 文件。", true);
@@ -538,13 +545,15 @@
     }
     var report = this.applyDoc(doc);
     this.boundKey = key;
+    this.draft = key === PREFIX + "school:";
     var differs = typeof doc.data_version === "string" && doc.data_version !== this.version;
     var lines = this.migrationLines(doc, report, differs);
     if (lines.length) {
       this.say("本机保存的答案来自另一数据版本。\n" + lines.join("\n"));
       store.set(key, JSON.stringify(this.buildDoc(true))); // now in this version's shape, nothing dropped
+      return "migrated";
     }
-    return true;
+    return "loaded";
   };
 
   /* The school name is being typed: move this page's answers to the new name's key. A key this page
@@ -552,14 +561,14 @@
   Checklist.prototype.onNameInput = function () {
     var old = this.boundKey;
     var key = this.storageKey();
-    if (key === old) { this.save(); return; }
+    if (key === old) { this.save(true); return; }
     if (store.get(key) !== null && !this.createdKeys[key]) {
       this.pendingKey = key;
       return;
     }
     this.pendingKey = null;
-    this.save();
-    if (old && old !== key && this.createdKeys[old]) {
+    this.save(true);
+    if (old && old !== key && (this.createdKeys[old] || old === PREFIX + "school:")) {
       store.remove(old);
       delete this.createdKeys[old];
     }
@@ -571,12 +580,20 @@
     if (this.pendingKey !== key) return;
     this.pendingKey = null;
     var name = this.schoolName();
-    if (this.loadStored(key)) {
-      store.set(PREFIX + "last", name);
-      if (!this.messages || !this.messages.textContent || !/数据版本/.test(this.messages.textContent)) {
-        this.say("已载入“" + name + "”此前在本机保存的答案。");
-      }
-    }
+    // The form's previous key: a half-typed name (or no name) holding only a copy, unless the
+    // answers were typed without a school name (a draft): then it stays, and the user is told where.
+    var old = this.boundKey;
+    var unnamed = PREFIX + "school:";
+    var removable = old && old !== key && (this.createdKeys[old] || old === unnamed);
+    var keepDraft = removable && this.draft && this.hasAnyAnswer();
+    if (removable && !keepDraft) store.remove(old);
+    if (removable) delete this.createdKeys[old];
+    var loaded = this.loadStored(key);
+    if (loaded) store.set(PREFIX + "last", name);
+    var note = keepDraft ? "刚才填写的内容仍保存在本机的“" + (old === unnamed ? "（未填学校名称）" : old.slice(unnamed.length)) +
+      "”名下，把学校名称改为它即可找回。" : "";
+    if (loaded === "loaded") this.say("已载入“" + name + "”此前在本机保存的答案。" + note);
+    else if (note) this.say((this.messages ? this.messages.textContent + "\n" : "") + note);
   };
 
   // --- toolbar actions ------------------------------------------------------------------------------
@@ -721,6 +738,31 @@
     this.say("已清除" + label + "的全部答案。");
   };
 
+  /* Interactive page: keep this school's saved answers and start an empty form for another school
+   * (for a `button[data-action=new]`, should the page offer one). */
+  Checklist.prototype.startAnother = function () {
+    if (this.mode !== "app") return;
+    var name = this.schoolName();
+    if (this.hasAnyAnswer()) this.save();
+    this.boundKey = null;
+    this.pendingKey = null;
+    this.createdKeys = {};
+    this.extras = { retired_answers: {}, unknown_answers: {} };
+    var n = this.field("name");
+    if (n) n.value = "";
+    for (var i = 0; i < PROFILE_KEYS.length; i++) {
+      var sel = this.field(PROFILE_KEYS[i]);
+      if (sel) sel.value = UNKNOWN;
+    }
+    var period = this.field("period");
+    if (period) period.value = "";
+    for (var r = 0; r < this.rows.length; r++) this.writeAnswer(this.rows[r], null);
+    this.applyFilter();
+    this.warnedNoName = false;
+    this.say((name ? "“" + name + "”的答案已保存在本机。" : "") + "请填写另一所学校的名称；输入已保存过的学校名称可载入其答案。");
+    if (n && n.focus) n.focus();
+  };
+
   // --- wiring -----------------------------------------------------------------------------------
 
   Checklist.prototype.onEdit = function (ev) {
@@ -781,6 +823,7 @@
       if (action === "export-json") self.exportJson();
       else if (action === "export-csv") self.exportCsv();
       else if (action === "clear") self.clear();
+      else if (action === "new") self.startAnother();
       else if (action === "print") {
         self.updateAllPrintTexts();
         window.print();
