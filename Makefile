@@ -29,8 +29,8 @@ build: validate ## validate, then build the site into site/ (strict)
 serve: build ## install, validate, build and serve the site on http://$(HOST)
 	$(BIN)/mkdocs serve --strict --dev-addr $(HOST)
 
-offline: validate ## build a folder that opens from disk without a server: site-offline/
-	$(BIN)/python -m macros offline --out site-offline
+offline: validate ## build site-offline/: open site-offline/index.html from disk, no server needed
+	OFFLINE=true DIRECTORY_URLS=false $(BIN)/mkdocs build --strict -d site-offline
 
 test: $(STAMP) ## run the whole test suite (browser tests need /usr/bin/chromium)
 	$(BIN)/python -m pytest

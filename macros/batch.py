@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from markupsafe import Markup
+
 from .checklist import OTHER_DISTRICT, Profile, Selected, select
 from .checklist_pages import CHECKLIST_TITLE, _context
 from .load import load_file
@@ -182,7 +184,7 @@ def standalone_html(ds: Dataset, profile: Profile, rows: list[Selected], *, buil
     """A complete printable HTML document for one school (no site chrome, CSS inline)."""
     ctx = _context(ds, None, rows, mode="print", profile=profile, heading=profile.name)  # type: ignore[arg-type]
     fragment = render_template("checklist.html", **ctx)
-    css = (TEMPLATE_DIR / "standalone.css").read_text(encoding="utf-8")
+    css = Markup((TEMPLATE_DIR / "standalone.css").read_text(encoding="utf-8"))  # our own file, not data
     return str(render_template("standalone.html", fragment=fragment, css=css, title=f"{profile.name} {CHECKLIST_TITLE}",
                                data_version=ds.data_version, build=build))
 
@@ -245,8 +247,8 @@ def write_xlsx(ds: Dataset, schools: Iterable[tuple[Profile, list[Selected]]], p
         ws.column_dimensions[_col(i)].width = w
     ws.freeze_panes = "C2"
     ws.print_title_rows = "1:1"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.paperSize = "9"  # A4 (ECMA-376 paper size code)
+    ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True

@@ -186,6 +186,11 @@ def test_profile_filters_and_answers_survive_reload(page, site_url, dataset):
     second = page.context.new_page()
     open_checklist(second, f"{site_url}/checklist/")
     assert state(second) == before
+    # An answer saved in one tab shows up in the other (neither overwrites the other).
+    answer(second, ids[4], "不适用", "另一个窗口填写")
+    page.wait_for_function("id => document.querySelector(`textarea[name='note-${id}']`).value === '另一个窗口填写'",
+                           arg=ids[4])
+    assert page.is_checked(f'input[name="r-{ids[4]}"][value="不适用"]')
     second.close()
     assert page.outside_requests == []
 
@@ -456,3 +461,23 @@ def test_app_page_asks_for_a_school_name(page, site_url, dataset):
     page.click("button[data-action=export-json]")
     text, is_error = message(page)
     assert is_error and "学校名称" in text
+
+
+def test_switching_school_name_loads_saved_answers(page, site_url, dataset):
+    item = select(dataset, Profile())[0].item.id
+    radio = f'input[name="r-{item}"]'
+    open_checklist(page, f"{site_url}/checklist/")
+    page.fill("input[name=name]", "甲校")
+    page.check(f'{radio}[value="达标"]')
+    page.fill("input[name=name]", "")
+    page.type("input[name=name]", "乙校")  # a new name takes a copy; 甲校 keeps its answers
+    page.keyboard.press("Tab")
+    page.check(f'{radio}[value="未达标"]')
+    page.fill("input[name=name]", "")
+    page.type("input[name=name]", "甲校")
+    page.keyboard.press("Tab")  # committing a saved school's name loads its answers
+    assert page.is_checked(f'{radio}[value="达标"]')
+    assert "已载入" in message(page)[0]
+    keys = storage(page)
+    assert set(keys) == {"dzzld:v1:last", "dzzld:v1:school:甲校", "dzzld:v1:school:乙校"}
+    assert json.loads(keys["dzzld:v1:school:乙校"])["answers"][item]["result"] == "未达标"

@@ -107,3 +107,27 @@ def test_home_page_loads_nothing_from_outside(page, site_url: str) -> None:
     page.goto(site_url + "/")
     page.wait_for_load_state("networkidle")
     assert page.outside_requests == []
+
+
+@pytest.fixture(scope="module")
+def offline_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from conftest import mkdocs_build
+
+    out = tmp_path_factory.mktemp("offline")
+    proc = mkdocs_build(out, env={"OFFLINE": "true", "DIRECTORY_URLS": "false"})
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def test_offline_folder_works_from_disk_without_a_server(page, offline_site: Path) -> None:
+    page.goto((offline_site / "index.html").as_uri())
+    page.locator("nav.md-nav--primary a", has_text="议事规则").first.click()
+    page.wait_for_url("**/meeting-rules.html")
+    assert "议事规则" in page.locator("article h1").inner_text()
+    page.click(".md-search__input")
+    page.keyboard.type("末位表态")
+    page.keyboard.press("End")
+    page.wait_for_selector(".md-search-result__item", timeout=10000)
+    first = page.locator(".md-search-result__item a").first.get_attribute("href")
+    assert first and ".html" in first
+    assert page.outside_requests == []

@@ -12,9 +12,9 @@ import json
 import re
 
 import pytest
+from conftest import ROOT
 from jsonschema import Draft202012Validator
 
-from conftest import ROOT
 from macros.checklist import ANSWERS_FORMAT, CSV_HEADERS, PROFILE_KEYS
 from macros.vocab import RESULTS, UNKNOWN
 

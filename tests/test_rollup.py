@@ -512,3 +512,27 @@ def test_site_url_links_items_and_basis(demo, tmp_path) -> None:
     assert all(h.startswith("https://kb.example.org/dzzld/") and h.endswith("#" + b) for h, b in zip(hrefs, basis, strict=True))
     bad = run_cli(tmp_path / "a", tmp_path / "o2", "--site-url", "javascript:alert(1)")
     assert bad.returncode == 2
+
+
+def test_unreadable_roster_is_fatal_and_bad_roster_rows_are_reported(demo, tmp_path) -> None:
+    ds, rows = demo
+    write_known_answers(tmp_path / "a", ds, rows)
+    broken = tmp_path / "broken.csv"
+    broken.write_text("名字,类型\n某校,党委\n", encoding="utf-8")
+    proc = run_cli(tmp_path / "a", tmp_path / "o", "--roster", str(broken))
+    assert proc.returncode == 2 and not (tmp_path / "o").exists()
+
+    roster = tmp_path / "roster.csv"
+    lines = ["学校编号,学校名称,所属地区,党组织类型,书记校长配备,学段,办学性质"]
+    lines += [",".join((r.profile.school_id, r.profile.name, r.profile.district, r.profile.org_type, r.profile.mode,
+                        r.profile.stage, r.profile.ownership)) for r in rows[:3]]
+    lines.append("SCH-X,缺配备方式的学校（虚构）,DS-QJ,党委,,小学,公办")
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = run_cli(tmp_path / "a", tmp_path / "o", "--roster", str(roster))
+    assert proc.returncode == 1
+    assert "roster.csv" in proc.stderr and "缺配备方式的学校（虚构）" in proc.stderr
+    soup = soup_of(tmp_path / "o")
+    assert soup.h1.get_text(strip=True) == "曲靖市党组织领导的校长负责制自查情况汇总报告"
+    assert {tr["data-key"]: tr.td.get_text() for tr in soup.find(id="totals")("tr")}["submitted"] == "3"
+    kinds = {tr["data-kind"] for tr in soup.find(id="problems").tbody("tr")}
+    assert kinds == {"roster", "not_on_roster"}  # the other 21 schools' files are not on this roster

@@ -693,7 +693,7 @@
       var current = this.schoolName();
       if (current && current !== fileName) {
         this.say("导入失败：这是“" + doc.school.name + "”的答案，而本表填写的学校是“" + current +
-          "”。如要导入，请先清除本表或改填学校名称。已保存的答案没有改变。", true);
+          "”。如要导入，请先把学校名称改为“" + fileName + "”或清空。已保存的答案没有改变。", true);
         return;
       }
     }
@@ -830,6 +830,21 @@
       }
     });
     window.addEventListener("beforeprint", function () { self.updateAllPrintTexts(); });
+    // The same school open in two tabs: show what the other tab saved, so neither overwrites the other.
+    window.addEventListener("storage", function (ev) {
+      if (!ev.key || ev.key !== self.boundKey) return;
+      if (ev.newValue === null) {
+        for (var r = 0; r < self.rows.length; r++) self.writeAnswer(self.rows[r], null);
+        var period = self.field("period");
+        if (period && period.tagName === "INPUT") period.value = "";
+        self.applyFilter();
+        self.say("本校的答案已在另一个窗口中清除。");
+        return;
+      }
+      var doc;
+      try { doc = JSON.parse(ev.newValue); } catch (e) { return; }
+      if (isObject(doc)) self.applyDoc(doc);
+    });
     this.root.classList.add("dz-js");
   };
 
