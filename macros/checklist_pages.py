@@ -15,7 +15,7 @@ from typing import Any
 from markupsafe import Markup
 
 from .checklist import OTHER_DISTRICT, Profile, Selected, by_dimension, select
-from .model import Dataset, School
+from .model import CheckItem, Dataset, School
 from .render import Linker, render_template
 from .vocab import MODES, ORG_TYPES, OWNERSHIPS, RESULTS, STAGES, UNKNOWN
 
@@ -59,6 +59,24 @@ def _page_data(ds: Dataset) -> dict[str, Any]:
             "districts": {d.id: d.short or d.name for d in ds.districts}}
 
 
+@dataclass(frozen=True)
+class BasisView:
+    """One 依据 entry: a source location, with every basis record that cites it there."""
+
+    label: str
+    record_ids: tuple[str, ...]
+
+
+def basis_views(ds: Dataset, item: CheckItem) -> list[BasisView]:
+    """An item's basis grouped by what the reader sees (source · line), in first-seen order."""
+    groups: OrderedDict[str, list[str]] = OrderedDict()
+    for rid in item.basis:
+        rec = ds.get(rid)
+        label = f"{ds.source(rec.cite[0].src).label} {rec.cite[0].loc}" if rec.cite else rid
+        groups.setdefault(label, []).append(rid)
+    return [BasisView(label, tuple(ids)) for label, ids in groups.items()]
+
+
 def _context(ds: Dataset, link: Linker, rows: list[Selected], *, mode: str, profile: Profile,
              heading: str) -> dict[str, Any]:
     groups: OrderedDict[str, list[Selected]] = by_dimension(ds, rows)
@@ -70,6 +88,7 @@ def _context(ds: Dataset, link: Linker, rows: list[Selected], *, mode: str, prof
         "districts": districts, "district_names": dict(districts), "page_data": _json_for_script(_page_data(ds)),
         "evidence_names": {e.id: e.name for e in ds.evidence},
         "dimension_names": {d.key: d.name for d in ds.dimensions},
+        "basis": {s.item.id: basis_views(ds, s.item) for s in rows},
     }
 
 

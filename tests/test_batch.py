@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import ROOT, pdftotext
 from openpyxl import load_workbook
 
-from conftest import ROOT, pdftotext
 from macros.batch import read_roster
 from macros.checklist import Profile, select
 from macros.model import load_dataset

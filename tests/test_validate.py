@@ -22,7 +22,6 @@ import shutil
 from collections import Counter
 
 import pytest
-import yaml
 from validation_helpers import (
     GOLDEN_DATA,
     GOLDEN_EXPECTED,
