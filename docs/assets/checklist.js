@@ -651,7 +651,9 @@
 
   function basisText(cell) {
     if (!cell) return "";
-    // Record IDs, as in the batch CSV: link titles, or the ID labels of pages built without links.
+    // Record IDs in the item's own order, as the Python CSV writes them.
+    if (cell.hasAttribute("data-basis")) return cell.getAttribute("data-basis");
+    // Older markup: link titles, or the ID labels of pages built without links.
     var links = cell.querySelectorAll("a");
     if (links.length) {
       return Array.prototype.map.call(links, function (a) { return a.getAttribute("title") || textOf(a); }).join("；");
