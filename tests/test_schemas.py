@@ -1,0 +1,66 @@
+"""The JSON Schemas themselves: valid 2020-12, documented, closed, and referenced by every data file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from macros.validate import FOLDER_FILES, TOP_LEVEL_FILES, schema_validator
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMAS = sorted((ROOT / "schemas").glob("*.schema.json"))
+
+
+def objects(node: Any, path: str = "#") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every subschema that declares properties (i.e. describes an object with known keys)."""
+    if isinstance(node, dict):
+        if "properties" in node:
+            yield path, node
+        for k, v in node.items():
+            if k != "if":  # conditions test properties; they do not declare an object
+                yield from objects(v, f"{path}/{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from objects(v, f"{path}/{i}")
+
+
+@pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: p.name)
+def test_schema_is_valid_2020_12_with_id_title_description(path: Path) -> None:
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["$id"] == path.name
+    assert schema["title"] and schema["description"]
+
+
+@pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: p.name)
+def test_every_object_is_closed(path: Path) -> None:
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    open_objects = [p for p, node in objects(schema) if node.get("additionalProperties") is not False]
+    assert not open_objects, f"objects without additionalProperties: false: {open_objects}"
+
+
+def test_every_data_file_starts_with_its_schema_comment() -> None:
+    data = ROOT / "data"
+    expected = {data / name: f"../schemas/{schema}.schema.json" for name, schema in TOP_LEVEL_FILES.items()}
+    for folder, schema in FOLDER_FILES.items():
+        for f in (data / folder).glob("*.yaml"):
+            expected[f] = f"../../schemas/{schema}.schema.json"
+    present = {p: s for p, s in expected.items() if p.exists()}
+    assert len(present) >= 15
+    for path, schema in present.items():
+        first = path.read_text(encoding="utf-8").split("\n", 1)[0]
+        assert first == f"# yaml-language-server: $schema={schema}", path
+        assert (path.parent / schema).resolve().exists()
+
+
+def test_refs_between_schema_files_resolve() -> None:
+    # Every file schema validates a minimal-but-wrong document by following its $refs, without network.
+    for name in {*TOP_LEVEL_FILES.values(), *FOLDER_FILES.values()}:
+        errors = list(schema_validator(ROOT / "schemas", name).iter_errors({"unexpected": 1}))
+        assert errors, name
