@@ -245,7 +245,7 @@ def org_counts(ds: Dataset, district_id: str) -> CountsView | None:
         bars.append({"org": org, "y": y, "yjt_w": round(a, 1), "fs_x": round(120 + a, 1), "fs_w": round(b, 1),
                      "yjt": yjt, "fs": fs, "total": total, "label_x": round(120 + a + b + 8, 1)})
         y += 44
-    return CountsView(rows, grand, bars, 640, y + 30)
+    return CountsView(rows, grand, bars, 720, y + 30)  # room for the longest label right of a full bar
 
 
 def qujing_counts(ds: Dataset, link: Linker, district_id: str = "DS-QJ") -> Markup:
