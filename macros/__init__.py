@@ -19,9 +19,12 @@ def define_env(env: Any) -> None:
     state = site.state_for(env.conf)  # validates data; a problem stops the build here
     ds = state.dataset
 
+    stashed = set(checklist_pages.STASHED)
+
     def page_macro(fn: Callable[..., Markup]) -> Callable[..., Markup]:
         def call(*args: Any) -> Markup:
-            return fn(ds, site.linker(env.conf, env.page.url), *args)
+            out = fn(ds, site.linker(env.conf, env.page.url), *args)
+            return site.stash(env.conf, out) if fn in stashed else out
 
         call.__name__ = fn.__name__
         call.__doc__ = fn.__doc__

@@ -10,11 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import os
+import queue
 import re
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -329,6 +331,86 @@ class PdfPrinter:
         self._pw.stop()
 
 
+def pdf_workers() -> int:
+    """How many Chromiums print at once: $DZZLD_PDF_WORKERS, else one per CPU, at most two."""
+    env = os.environ.get("DZZLD_PDF_WORKERS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)))
+
+
+class PdfPool:
+    """Prints on `workers` headless Chromiums at once, each driven from its own thread.
+
+    Printing is Chromium's work, not Python's: one browser keeps about one core busy, and two pages in
+    one browser print no faster than one, so on a machine with two cores two browsers print a
+    district's PDFs in roughly half the time. Each thread has its own Playwright and browser (the
+    sync API must not be shared between threads). `close` waits for every queued PDF and re-raises
+    the first error.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        if not Path(CHROMIUM).exists():
+            raise RuntimeError(f"找不到 Chromium（{CHROMIUM}）：请先 apt-get install chromium，或不加 --pdf")
+        self.workers = workers or pdf_workers()
+        self._jobs: queue.Queue[tuple[Path, Path, str, Callable[[], None]] | None] = queue.Queue(self.workers * 2)
+        self._errors: list[BaseException] = []
+        self._lock = threading.Lock()
+        self.printed = 0
+        started = [threading.Event() for _ in range(self.workers)]
+        self._threads = [threading.Thread(target=self._work, args=(ev,), daemon=True) for ev in started]
+        for t in self._threads:
+            t.start()
+        for ev in started:
+            ev.wait()
+        if self._errors:
+            self.close()
+
+    def _work(self, started: threading.Event) -> None:
+        try:
+            printer = PdfPrinter()
+        except BaseException as exc:  # noqa: BLE001  (reported by the main thread)
+            with self._lock:
+                self._errors.append(exc)
+            started.set()
+            printer = None
+        else:
+            started.set()
+        try:
+            while (job := self._jobs.get()) is not None:
+                if printer is None or self._errors:
+                    continue  # keep draining so submit() never blocks; the error is raised by close()
+                html_file, pdf_file, footer, done = job
+                try:
+                    printer.print(html_file, pdf_file, footer)
+                    done()
+                    with self._lock:
+                        self.printed += 1
+                except BaseException as exc:  # noqa: BLE001
+                    with self._lock:
+                        self._errors.append(exc)
+        finally:
+            if printer is not None:
+                printer.close()
+
+    def submit(self, html_file: Path, pdf_file: Path, footer: str, done: Callable[[], None] = lambda: None) -> None:
+        """Queue one PDF; `done` runs in the printing thread once it is written."""
+        if self._errors:
+            self.close()
+        self._jobs.put((html_file, pdf_file, footer, done))
+
+    def close(self) -> None:
+        for _ in self._threads:
+            self._jobs.put(None)
+        for t in self._threads:
+            t.join()
+        self._threads = []
+        if self._errors:
+            error = self._errors[0]
+            self._errors = []
+            raise error
+
+
 def _html(text: str) -> str:
     import html
 
@@ -354,7 +436,7 @@ def run_batch(ds: Dataset, roster: RosterResult, out: Path, *, html: bool = True
         return report
     out.mkdir(parents=True, exist_ok=True)
     build = build_commit(root)
-    printer = PdfPrinter() if pdf else None
+    printer = PdfPool() if pdf else None
     bar = Progress(len(roster.rows), "生成自查表") if progress else None
 
     def schools() -> Iterator[tuple[Profile, list[Selected]]]:
@@ -368,9 +450,9 @@ def run_batch(ds: Dataset, roster: RosterResult, out: Path, *, html: bool = True
                 if printer is not None:
                     pdf_path = out / "pdf" / f"{name}.pdf"
                     pdf_path.parent.mkdir(exist_ok=True)
-                    printer.print(html_path, pdf_path, f"{row.profile.name} · 数据版本 {ds.data_version}")
-                    report.pdfs += 1
-                if not html:
+                    printer.submit(html_path, pdf_path, f"{row.profile.name} · 数据版本 {ds.data_version}",
+                                   html_path.unlink if not html else lambda: None)
+                elif not html:
                     html_path.unlink()
             report.produced += 1
             if bar:
@@ -385,7 +467,8 @@ def run_batch(ds: Dataset, roster: RosterResult, out: Path, *, html: bool = True
                 pass
     finally:
         if printer is not None:
-            printer.close()
+            printer.close()  # waits for the queued PDFs
+            report.pdfs = printer.printed
         if html is False and (out / "html").exists():
             (out / "html").rmdir()
     report.seconds = time.monotonic() - start

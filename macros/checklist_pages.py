@@ -12,7 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .checklist import OTHER_DISTRICT, Profile, Selected, by_dimension, select
 from .model import CheckItem, Dataset, School
@@ -111,10 +111,57 @@ def checklist_school(ds: Dataset, link: Linker, school_id: str) -> Markup:
     """A roster school's pre-filled, tailored checklist; answers saved under the school's ID."""
     school = ds.get(school_id)
     assert isinstance(school, School)
-    profile = Profile.from_school(school)
+    return _school_cache(ds).render(ds, link, Profile.from_school(school))
+
+
+def _render_school(ds: Dataset, link: Linker, profile: Profile) -> Markup:
     rows = select(ds, profile)
     return render_template("checklist.html", **_context(ds, link, rows, mode="school", profile=profile,
-                                                         heading=school.name))
+                                                         heading=profile.name))
+
+
+class _SchoolPages:
+    """Renders each profile combination's page once: schools differ from it only by name and ID.
+
+    With thousands of roster schools, most share a set-up (org type, mode, stage, ownership,
+    district) and so the very same table. The fragment is rendered with placeholder name and ID and
+    the school's own (escaped) values are put in. The first school of a build is also rendered
+    directly and compared; if the template ever uses the name differently, caching switches off.
+    """
+
+    NAME, ID = "\ue000dz-school-name\ue001", "\ue000dz-school-id\ue001"
+
+    def __init__(self, ds: Dataset) -> None:
+        self.ds = ds
+        self.fragments: dict[tuple[str, ...], str] = {}
+        self.verified: bool | None = None  # None: not yet checked
+
+    def render(self, ds: Dataset, link: Linker, profile: Profile) -> Markup:
+        if self.verified is False or "\ue000" in profile.name + profile.school_id:
+            return _render_school(ds, link, profile)
+        here = link.page_url.replace(profile.school_id.lower(), self.ID)
+        key = (profile.district, profile.org_type, profile.mode, profile.stage, profile.ownership, here)
+        fragment = self.fragments.get(key)
+        if fragment is None:
+            generic = Profile(self.NAME, profile.district, profile.org_type, profile.mode, profile.stage,
+                              profile.ownership, self.ID)
+            fragment = self.fragments[key] = str(_render_school(ds, link, generic))
+        out = Markup(fragment.replace(self.NAME, str(escape(profile.name))).replace(self.ID, str(escape(profile.school_id))))
+        if self.verified is None:
+            self.verified = out == _render_school(ds, link, profile)
+            if not self.verified:
+                return _render_school(ds, link, profile)
+        return out
+
+
+_SCHOOL_PAGES: list[_SchoolPages] = []
+
+
+def _school_cache(ds: Dataset) -> _SchoolPages:
+    """One cache per dataset (a build); a new build's dataset replaces the old cache."""
+    if not _SCHOOL_PAGES or _SCHOOL_PAGES[0].ds is not ds:
+        _SCHOOL_PAGES[:] = [_SchoolPages(ds)]
+    return _SCHOOL_PAGES[0]
 
 
 def blank_index(ds: Dataset, link: Linker) -> Markup:
@@ -134,6 +181,8 @@ def schools_index(ds: Dataset, link: Linker) -> Markup:
 
 
 MACROS = (checklist_app, checklist_blank, checklist_school, blank_index, schools_index)
+# Whole-table fragments: kept out of Markdown's HTML parser (site.stash), put back after it.
+STASHED = (checklist_app, checklist_blank, checklist_school)
 
 
 def generated_files(ds: Dataset) -> dict[str, str]:

@@ -6,13 +6,18 @@ Each hook is small and calls tested functions in `site` and `render`. Unknown in
 
 from __future__ import annotations
 
+import gzip
+import io
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
@@ -39,7 +44,9 @@ def on_startup(command: str, dirty: bool) -> None:
         raise PluginError("jieba 未安装：中文搜索需要它（pip install jieba）") from exc
 
 
+@event_priority(100)  # before mkdocs-macros' on_config, so the data is validated and loaded once per build
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    _stable_build_date(site.project_root(config))
     site.reset(config)
     state = site.state_for(config)
     import jieba
@@ -50,6 +57,24 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     config.extra["data_version"] = state.dataset.data_version
     config.nav = _expand_nav(config.nav, state)
     return config
+
+
+def _stable_build_date(root: Path) -> None:
+    """Reproducible builds: date pages (sitemap lastmod) by the commit, not the clock.
+
+    mkdocs dates every page with $SOURCE_DATE_EPOCH when it is set, else with today's date. Unless
+    the caller set it, use the time of the checkout's last commit; outside a git checkout keep mkdocs'
+    default.
+    """
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return
+    try:
+        out = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%ct"], capture_output=True, text=True,
+                             timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return
+    if out.returncode == 0 and out.stdout.strip().isdigit():
+        os.environ["SOURCE_DATE_EPOCH"] = out.stdout.strip()
 
 
 def _expand_nav(nav: Any, state: site.BuildState) -> Any:
@@ -97,6 +122,8 @@ def _extra_generated(state: site.BuildState, config: MkDocsConfig) -> list[File]
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     """Point the page's edit link at the YAML file it is rendered from."""
     state = site.state_for(config)
+    if os.environ.get("DZZLD_DUMP_MARKDOWN"):
+        _dump_markdown(Path(os.environ["DZZLD_DUMP_MARKDOWN"]), markdown, page, config)
     generated = site.generated_pages(state.dataset).get(page.file.src_uri)
     data_files = generated[1] if generated else page.meta.get("data_files", [])
     if isinstance(data_files, str):
@@ -110,8 +137,23 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     return markdown
 
 
+def _dump_markdown(folder: Path, markdown: str, page: Page, config: MkDocsConfig) -> None:
+    """DZZLD_DUMP_MARKDOWN=<dir>: write each page as mkdocs-macros expanded it (the benchmark's baseline).
+
+    Front matter is written back; stashed fragments are put back in, so the file is plain Markdown.
+    """
+    import yaml
+
+    out = folder / page.file.src_uri
+    out.parent.mkdir(parents=True, exist_ok=True)
+    meta = yaml.safe_dump(dict(page.meta), allow_unicode=True, sort_keys=False) if page.meta else ""
+    text = site.unstash(config, markdown, keep=True)
+    out.write_text(f"---\n{meta}---\n\n{text}" if meta else text, encoding="utf-8")
+
+
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    """Glossary tooltips on every page's text."""
+    """Stashed fragments back in place, then glossary tooltips on every page's text."""
+    html = site.unstash(config, html)
     if page.meta.get("tooltips") is False:
         return html
     state = site.state_for(config)
@@ -133,9 +175,21 @@ def on_post_build(config: MkDocsConfig) -> None:
         if sourcemap.exists():
             sourcemap.unlink()  # the map no longer matches the patched file
     _strip_sourcemap_refs(Path(config["site_dir"]))
+    _stable_sitemap_gz(Path(config["site_dir"]))
 
 
 def _strip_sourcemap_refs(site_dir: Path) -> None:
     for worker in (site_dir / "assets" / "javascripts" / "workers").glob("search.*.min.js"):
         text = worker.read_text(encoding="utf-8")
         worker.write_text(re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", text), encoding="utf-8")
+
+
+def _stable_sitemap_gz(site_dir: Path) -> None:
+    """Rewrite sitemap.xml.gz with a zero gzip timestamp, so equal sitemaps give equal bytes."""
+    xml, gz = site_dir / "sitemap.xml", site_dir / "sitemap.xml.gz"
+    if not (xml.exists() and gz.exists()):
+        return
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="sitemap.xml", mode="wb", fileobj=buf, mtime=0) as f:
+        f.write(xml.read_bytes())
+    gz.write_bytes(buf.getvalue())

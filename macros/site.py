@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from mkdocs.exceptions import PluginError
 
 from .model import DataError, Dataset, load_dataset
@@ -29,6 +31,9 @@ class BuildState:
     urls: dict[str, str] = field(default_factory=dict)
     terms: dict[str, str] = field(default_factory=dict)
     pattern: Any = None
+    # Large HTML fragments kept out of Python-Markdown (see `stash`): placeholder key -> HTML.
+    stash: dict[str, str] = field(default_factory=dict)
+    stashed: int = 0
 
 
 _STATES: dict[str, BuildState] = {}
@@ -117,3 +122,30 @@ def generated_pages(dataset: Dataset) -> dict[str, tuple[str, list[str]]]:
             pages[f"plans/{slug}.md"] = (
                 f'# {{{{ source_title("{sid}") }}}}\n\n{{{{ plan_page("{sid}") }}}}\n', [src.origin.file])
     return pages
+
+
+STASH_TAG = '<div class="dz-stash" data-key="{key}"></div>'
+_STASH_RE = re.compile(STASH_TAG.format(key="([0-9]+)"))
+
+
+def stash(config: Any, fragment: str) -> Markup:
+    """Keep a large, finished HTML fragment away from Markdown: return a one-line placeholder block.
+
+    Python-Markdown re-parses every raw HTML block tag by tag (md_in_html); for the ~2,000-tag
+    checklist on each roster school's page that was most of the build time. `unstash`
+    (on_page_content) puts the fragment back verbatim, before the glossary tooltips run.
+    """
+    state = state_for(config)
+    key = str(state.stashed)
+    state.stashed += 1
+    state.stash[key] = str(fragment)
+    return Markup(STASH_TAG.format(key=key))
+
+
+def unstash(config: Any, page_html: str, *, keep: bool = False) -> str:
+    """The page's HTML with its stashed fragments back in place of their placeholders."""
+    state = state_for(config)
+    if not state.stash:
+        return page_html
+    take = state.stash.get if keep else state.stash.pop
+    return _STASH_RE.sub(lambda m: take(m.group(1), m.group(0)), page_html)

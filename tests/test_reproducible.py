@@ -1,0 +1,106 @@
+"""Reproducible builds: the same sources give the same site, byte for byte.
+
+Two builds of the working tree, copied into two different temp folders (different paths), run a
+few seconds apart with different hash seeds, must write the same files with the same bytes —
+sitemap.xml.gz included (its gzip header carries a time stamp unless the hooks zero it).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, mkdocs_build
+
+pytestmark = pytest.mark.slow
+
+SITE_URL = "https://example.org/dzzld-kb/"  # so the sitemap lists every page with its lastmod date
+
+
+def _copy_project(dst: Path) -> Path:
+    for name in ("data", "docs", "schemas", "overrides", "macros"):
+        shutil.copytree(ROOT / name, dst / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("mkdocs.yml", "CONTRIBUTING.md"):
+        if (ROOT / name).exists():
+            shutil.copy(ROOT / name, dst / name)
+    config = dst / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    assert 'site_url: ""' in text
+    config.write_text(text.replace('site_url: ""', f'site_url: "{SITE_URL}"'), encoding="utf-8")
+    return dst
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def two_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    sites = []
+    for n, (folder, seed) in enumerate((("first", "1"), ("second-build-elsewhere", "2"))):
+        if n:
+            time.sleep(2.5)  # a different second on the clock
+        base = tmp_path_factory.mktemp(folder)
+        project = _copy_project(base / f"project-{folder}")
+        site = base / "site"
+        proc = subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(project / "mkdocs.yml"), "-d", str(site)],
+            cwd=project, env={**env, "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": seed}, capture_output=True,
+            text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        sites.append(site)
+    return sites[0], sites[1]
+
+
+def test_two_builds_write_the_same_files(two_builds: tuple[Path, Path]) -> None:
+    a, b = (_files(s) for s in two_builds)
+    assert sorted(a) == sorted(b)
+    assert len(a) > 50
+
+
+def test_two_builds_are_byte_identical(two_builds: tuple[Path, Path]) -> None:
+    a, b = (_files(s) for s in two_builds)
+    different = [name for name in sorted(a) if a[name] != b.get(name)]
+    assert not different, f"{len(different)} files differ, e.g. {different[:10]}"
+
+
+def test_sitemap_gzip_has_no_time_stamp_and_matches_the_sitemap(two_builds: tuple[Path, Path]) -> None:
+    site = two_builds[0]
+    raw = (site / "sitemap.xml.gz").read_bytes()
+    assert raw[:2] == b"\x1f\x8b"
+    assert int.from_bytes(raw[4:8], "little") == 0  # MTIME field of the gzip header
+    assert gzip.decompress(raw) == (site / "sitemap.xml").read_bytes()
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    assert SITE_URL in sitemap and "<lastmod>" in sitemap
+
+
+def test_pages_are_dated_by_the_last_commit_in_a_git_checkout() -> None:
+    """In a checkout, lastmod comes from the commit (not the clock), unless SOURCE_DATE_EPOCH is set."""
+    git = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%ct"], capture_output=True, text=True)
+    if git.returncode != 0 or not git.stdout.strip():
+        pytest.skip("not a git checkout")
+    code = ("import os, sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); import macros.hooks as h; "
+            "h._stable_build_date(Path(sys.argv[1])); print(os.environ.get('SOURCE_DATE_EPOCH'))")
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    out = subprocess.run([sys.executable, "-c", code, str(ROOT)], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == git.stdout.strip()
+    env["SOURCE_DATE_EPOCH"] = "86400"
+    out = subprocess.run([sys.executable, "-c", code, str(ROOT)], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "86400"
+
+
+def test_source_date_epoch_fixes_the_sitemap_dates(tmp_path: Path) -> None:
+    project = _copy_project(tmp_path / "p")
+    site = tmp_path / "site"
+    proc = mkdocs_build(site, root=project, env={"SOURCE_DATE_EPOCH": "1767225600"})  # 2026-01-01T00:00:00Z
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    dates = set(sitemap.split("<lastmod>")[1:])
+    assert dates and all(d.startswith("2026-01-01</lastmod>") for d in dates)
