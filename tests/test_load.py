@@ -401,3 +401,29 @@ def test_explicit_bool_tag_is_not_silently_false():
 def test_nul_column_counts_characters():
     (p,) = load._check_bytes("名称: 全\x00国\n".encode(), NAME)[1]
     assert (p.line, p.column) == (1, 6)
+
+
+PARSER_CASES = [
+    "a: 1\nb: [x, {c: d}]\n",
+    "a: 1\na: 2\n",
+    "? [a, b]\n: 1\nc: 2\n",
+    "a: &x 1\nb: *x\n",
+    "a: !!int abc\nb: !!bool yes\n",
+    "a: 1\nb: c: d\n",
+    "a: 1\n---\nb: 2\n",
+    "# only a comment\n",
+    "k:\n  - x: 010\n    y: yes\n    z: 2022-01-16\n  - ~\n",
+    "<<: {a: 1}\nb: 2\n",
+    "d: {a: 1, a: {b: 2}}\n",
+]
+
+
+@pytest.mark.parametrize("text", PARSER_CASES)
+def test_c_and_python_parsers_give_the_same_result(text, monkeypatch):
+    # libyaml is used when PyYAML has it; the pure-Python parser is the fallback. Both must agree exactly.
+    with_c = load.parse_text(text, NAME)
+    monkeypatch.setattr(load.yaml, "__with_libyaml__", False)
+    without_c = load.parse_text(text, NAME)
+    assert with_c[0] == without_c[0]
+    assert with_c[1] == without_c[1]
+    assert with_c[2] == without_c[2]
