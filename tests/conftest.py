@@ -26,6 +26,20 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 
 
+PROJECT_PARTS = ("data", "docs", "schemas", "overrides", "macros")
+PROJECT_FILES = ("mkdocs.yml", "CONTRIBUTING.md")
+
+
+def copy_project(dst: Path) -> Path:
+    """A copy of everything a build needs (not .git or .venv), for tests that change data or config."""
+    for name in PROJECT_PARTS:
+        shutil.copytree(ROOT / name, dst / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in PROJECT_FILES:
+        if (ROOT / name).exists():
+            shutil.copy(ROOT / name, dst / name)
+    return dst
+
+
 def mkdocs_build(site_dir: Path, *, env: dict[str, str] | None = None, root: Path = ROOT) -> subprocess.CompletedProcess[str]:
     """Run a strict build of the project at `root` into `site_dir`; return the finished process."""
     full_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT, mkdocs_build
+from conftest import ROOT, copy_project, mkdocs_build
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -438,21 +438,12 @@ BUILD_CASES = ("alias-bomb", "20-mb", "deep-nesting", "gbk", "nul", "bom", "tabs
                "symlink-outside")
 
 
-def _copy_project(dst: Path) -> Path:
-    for name in ("data", "docs", "schemas", "overrides", "macros"):
-        shutil.copytree(ROOT / name, dst / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("mkdocs.yml", "CONTRIBUTING.md"):
-        if (ROOT / name).exists():
-            shutil.copy(ROOT / name, dst / name)
-    return dst
-
-
 @pytest.fixture(scope="module")
 def hostile_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[subprocess.CompletedProcess[str], Path]]:
     """One build per case, a few at a time: a copy of the project whose data holds the hostile file."""
     def build(case: str) -> tuple[subprocess.CompletedProcess[str], Path]:
         base = tmp_path_factory.mktemp(f"build-{case}")
-        project = _copy_project(base / "p")
+        project = copy_project(base / "p")
         _place(project / "data", case)
         site = base / "site"
         return mkdocs_build(site, root=project, env={"DZZLD_SEEDS": str(NO_SEEDS)}), site

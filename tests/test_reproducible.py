@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import gzip
 import os
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, mkdocs_build
+from conftest import ROOT, copy_project, mkdocs_build
 
 pytestmark = pytest.mark.slow
 
@@ -24,11 +23,8 @@ SITE_URL = "https://example.org/dzzld-kb/"  # so the sitemap lists every page wi
 
 
 def _copy_project(dst: Path) -> Path:
-    for name in ("data", "docs", "schemas", "overrides", "macros"):
-        shutil.copytree(ROOT / name, dst / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("mkdocs.yml", "CONTRIBUTING.md"):
-        if (ROOT / name).exists():
-            shutil.copy(ROOT / name, dst / name)
+    """A project copy whose mkdocs.yml has a site_url."""
+    copy_project(dst)
     config = dst / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
     assert 'site_url: ""' in text

@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import mkdocs_build
+from conftest import copy_project, mkdocs_build
 from validation_helpers import ROOT, SEEDS, copy_valid
 
 from macros import scaffold
@@ -202,15 +201,6 @@ FILL = {  # whole lines (a leading newline), so the district's summary is not th
 }
 
 
-def _copy_project(dest: Path) -> Path:
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for name in ("data", "schemas", "docs", "overrides", "macros"):
-        shutil.copytree(ROOT / name, dest / name, ignore=ignore)
-    for name in ("mkdocs.yml", "CONTRIBUTING.md"):  # the contributing page includes CONTRIBUTING.md
-        shutil.copy2(ROOT / name, dest / name)
-    return dest
-
-
 def _cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DZZLD_SEEDS": str(REAL_SEEDS if REAL_SEEDS.is_dir() else root / "no-seeds")}
     return subprocess.run([sys.executable, "-m", "macros", "--root", str(root), *args], cwd=root, env=env,
@@ -219,7 +209,7 @@ def _cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.slow
 def test_a_simulated_contribution_from_scaffold_to_built_page(tmp_path: Path) -> None:
-    repo = _copy_project(tmp_path / "repo")
+    repo = copy_project(tmp_path / "repo")
     assert TERM not in "".join(p.read_text(encoding="utf-8") for p in (repo / "data").rglob("*.yaml"))
 
     made = _cli(repo, "new", "practice", "--district-id", "DS-ZHIYUAN", "--name", "志愿区", "--province", "某某省",

@@ -6,13 +6,12 @@ These build the real site once per session (conftest `built_site`) and a few var
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOT, mkdocs_build
+from conftest import ROOT, copy_project, mkdocs_build
 
 from macros.model import Dataset, load_dataset
 from macros.render import page_of
@@ -157,15 +156,6 @@ def test_generated_district_and_plan_pages_are_in_the_nav(built_site: Path, ds: 
 
 
 # ---- variants of the data, built in temp copies -------------------------------------------------
-
-
-def copy_project(dst: Path) -> Path:
-    for name in ("data", "docs", "schemas", "overrides", "macros"):
-        shutil.copytree(ROOT / name, dst / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("mkdocs.yml", "CONTRIBUTING.md"):
-        if (ROOT / name).exists():
-            shutil.copy(ROOT / name, dst / name)
-    return dst
 
 
 HOSTILE = ["<script>alert('x')</script>", "<img src=x onerror=alert(1)>", "{{ 7*7 }}", "{% include 'mkdocs.yml' %}"]
