@@ -64,3 +64,14 @@ def test_refs_between_schema_files_resolve() -> None:
     for name in {*TOP_LEVEL_FILES.values(), *FOLDER_FILES.values()}:
         errors = list(schema_validator(ROOT / "schemas", name).iter_errors({"unexpected": 1}))
         assert errors, name
+
+
+def test_inlined_schemas_have_no_refs_and_cycles_are_refused(tmp_path: Path) -> None:
+    from macros.validate import inline_refs
+
+    for name in {*TOP_LEVEL_FILES.values(), *FOLDER_FILES.values()}:
+        assert '"$ref"' not in json.dumps(inline_refs(ROOT / "schemas", name)), name
+    (tmp_path / "loop.schema.json").write_text(json.dumps(
+        {"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"}), encoding="utf-8")
+    with pytest.raises(ValueError, match="recursive"):
+        inline_refs(tmp_path, "loop")
