@@ -22,11 +22,21 @@ from jsonschema.exceptions import ValidationError
 from .load import LoadedFile, load_file, path_text
 from .problems import Problem
 
-# Strings from the captured web pages (ads, link lists, footers) that must never reach data or site.
-JUNK_MARKERS = (
-    "爱游戏", "沐鸣娱乐", "卡耐基范文网", "gjknj", "XML地图", "网站地图", "免责声明", "扫描二维码",
-    "返回顶部", "分享本页", "联系我们", "最新加入", "热门资讯", "推荐专题", "推荐文章", "相关文章", "官网入口",
-)
+
+def junk_markers(schema_dir: Path) -> tuple[str, ...]:
+    """Strings from the captured web pages that must never reach data or site.
+
+    They live in `schemas/junk-markers.json`, a reviewed list next to the schemas, so the code
+    carries no copy of the junk and a contributor can extend the list without touching Python.
+    """
+    return _junk_markers(schema_dir.resolve())
+
+
+@cache
+def _junk_markers(schema_dir: Path) -> tuple[str, ...]:
+    doc = json.loads((schema_dir / "junk-markers.json").read_text(encoding="utf-8"))
+    return tuple(doc["markers"])
+
 
 # Which schema each data file is checked against, by its place under data/.
 TOP_LEVEL_FILES = {
@@ -341,6 +351,7 @@ class Context:
     dimensions: tuple[str, ...] | None = None  # from meta.yaml, when it declares them
     all_records: list[RecordRef] = field(default_factory=list)  # including records that failed their schema
     known_ids: set[str] = field(default_factory=set)  # every ID in the data, clean or not
+    junk: tuple[str, ...] = ()  # web-junk markers (schemas/junk-markers.json)
 
 
 Rule = Callable[[Context], Iterator[Problem]]
@@ -459,7 +470,7 @@ def seed_citations(ctx: Context) -> Iterator[Problem]:
             if not any(line.strip() for line in cited):
                 yield r.problem(("cite", i, "loc"), f"{loc} 是空行")
                 continue
-            junk = [mk for mk in JUNK_MARKERS for line in cited if mk in line]
+            junk = [mk for mk in ctx.junk for line in cited if mk in line]
             if junk:
                 yield r.problem(("cite", i, "loc"), f"{loc} 是网页杂项（“{junk[0]}”），不是来源内容")
                 continue
@@ -530,7 +541,7 @@ def _strings(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[st
 def web_junk(ctx: Context) -> Iterator[Problem]:
     for f in ctx.files:
         for path, s in _strings(f.data, ()):
-            hit = next((mk for mk in JUNK_MARKERS if mk in s), None)
+            hit = next((mk for mk in ctx.junk if mk in s), None)
             if hit:
                 line, col = f.positions.locate(path)
                 yield Problem(f.name, line, col, path_text(path), f"含有网页杂项“{hit}”：这不是来源内容")
@@ -633,7 +644,7 @@ def validate(root: Path, *, data_dir: Path | None = None, seeds_dir: Path | None
     known_ids = {r.data["id"] for r in records if isinstance(r.data.get("id"), str)}
     seed_lines = read_seeds(seeds_dir)
     ctx = Context(clean_records, by_id, seeds_dir, seed_lines, [f for f in files if f.data is not None], dimensions,
-                  records, known_ids)
+                  records, known_ids, junk_markers(schema_dir))
     for check in RULES:
         problems.extend(check(ctx))
     notes = []
@@ -651,4 +662,4 @@ def kinds_by_id(result: Result) -> dict[str, str]:
     return {r.id: r.kind for r in result.records}
 
 
-__all__ = ["Problem", "Result", "RecordRef", "validate", "counts", "JUNK_MARKERS", "RULES"]
+__all__ = ["Problem", "Result", "RecordRef", "validate", "counts", "junk_markers", "RULES"]

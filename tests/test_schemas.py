@@ -75,3 +75,13 @@ def test_inlined_schemas_have_no_refs_and_cycles_are_refused(tmp_path: Path) -> 
         {"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"}), encoding="utf-8")
     with pytest.raises(ValueError, match="recursive"):
         inline_refs(tmp_path, "loop")
+
+
+def test_junk_marker_list_is_loaded_from_the_schemas_folder() -> None:
+    from macros.validate import junk_markers
+
+    doc = json.loads((ROOT / "schemas" / "junk-markers.json").read_text(encoding="utf-8"))
+    assert set(doc) == {"description", "markers"}
+    markers = junk_markers(ROOT / "schemas")
+    assert markers == tuple(doc["markers"]) and len(markers) >= 10
+    assert all(isinstance(m, str) and m.strip() == m and m for m in markers)
