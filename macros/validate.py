@@ -38,6 +38,17 @@ def _junk_markers(schema_dir: Path) -> tuple[str, ...]:
     return tuple(doc["markers"])
 
 
+def force_binding(schema_dir: Path) -> dict[str, bool]:
+    """Each force value → whether it can bind (its `x-binding` in schemas/common.schema.json)."""
+    return _force_binding(schema_dir.resolve())
+
+
+@cache
+def _force_binding(schema_dir: Path) -> dict[str, bool]:
+    doc = json.loads((schema_dir / "common.schema.json").read_text(encoding="utf-8"))
+    return {o["const"]: bool(o["x-binding"]) for o in doc["$defs"]["force"]["oneOf"]}
+
+
 # Which schema each data file is checked against, by its place under data/.
 TOP_LEVEL_FILES = {
     "meta.yaml": "meta", "sources.yaml": "sources", "responsibilities.yaml": "responsibilities",
@@ -234,6 +245,9 @@ def _schema_message(err: ValidationError) -> tuple[str, str]:
         return "", f"取值“{inst}”不在允许范围内（可选：{allowed}）"
     if v == "const":
         return "", f"应为“{sch['const']}”"
+    if v == "oneOf" and all("const" in s for s in sch["oneOf"]):
+        allowed = "、".join(str(s["const"]) for s in sch["oneOf"])
+        return "", f"取值“{inst}”不在允许范围内（可选：{allowed}）"
     if v == "pattern":
         pat = sch["pattern"]
         if pat == TEXT_PATTERN:
@@ -269,7 +283,7 @@ def schema_problems(f: LoadedFile, validator: Draft202012Validator) -> Iterator[
 
 # Schema errors after which a value cannot be trusted to have its documented shape. Errors about a
 # container's size or keys (minItems, required, additionalProperties…) leave its contents usable.
-SHAPE_ERRORS = frozenset({"type", "enum", "const", "pattern", "minLength", "maxLength", "minimum", "maximum",
+SHAPE_ERRORS = frozenset({"type", "enum", "const", "oneOf", "pattern", "minLength", "maxLength", "minimum", "maximum",
                           "not", "propertyNames", "format"})
 
 
@@ -352,6 +366,7 @@ class Context:
     all_records: list[RecordRef] = field(default_factory=list)  # including records that failed their schema
     known_ids: set[str] = field(default_factory=set)  # every ID in the data, clean or not
     junk: tuple[str, ...] = ()  # web-junk markers (schemas/junk-markers.json)
+    schema_dir: Path = Path("schemas")
 
 
 Rule = Callable[[Context], Iterator[Problem]]
@@ -514,6 +529,80 @@ def figure_sums(ctx: Context) -> Iterator[Problem]:
             yield r.problem(("parts",), f"分项与总数的单位不一致：{'、'.join(sorted(u for u in units if u))}")
 
 
+FORCE_QUOTE_WEAKER = re.compile(r"探索|可以|提倡|倡导|鼓励|可(?=[列视根委参征请])")
+
+
+def _sentence_with(text: str, phrase: str) -> str:
+    """The sentence of `text` (up to a full stop) that contains `phrase`, whitespace ignored; "" if none.
+
+    Not split at semicolons: a word such as 探索 at the head of a sentence governs the list after it
+    (襄州 L43: 探索建立“五项保障”工作机制，即……；……；……。).
+    """
+    for sentence in re.split(r"[。！？!?]", _normalise(text)):
+        if _normalise(phrase) in sentence:
+            return sentence
+    return ""
+
+
+def _first_seed_cite(ctx: Context, r: RecordRef) -> tuple[int, dict[str, Any], list[str]] | None:
+    """The first citation of a seed source whose lines can be read: (index, cite, cited lines)."""
+    if ctx.seed_lines is None:
+        return None
+    for i, c in enumerate(r.data.get("cite") or []):
+        src = ctx.by_id.get(c.get("src", "")) if isinstance(c, dict) else None
+        if src is None or src.data.get("kind") != "seed":
+            continue
+        m = SEED_LOC.match(str(c.get("loc", "")))
+        lines = ctx.seed_lines.get(src.data.get("seed_file", ""))
+        if not m or lines is None:
+            return None
+        first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+        return i, c, lines[first - 1:last]
+    return None
+
+
+@rule
+def force_quotes(ctx: Context) -> Iterator[Problem]:
+    """force_quote occurs on the cited line; a weaker word in its sentence needs a force_note."""
+    binding = force_binding(ctx.schema_dir)
+    for r in ctx.records:
+        quote, force = r.data.get("force_quote"), r.data.get("force")
+        if not isinstance(quote, str):
+            continue
+        found = _first_seed_cite(ctx, r)
+        if found is None:
+            continue
+        i, c, lines = found
+        text = "".join(lines)
+        if _normalise(quote) not in _normalise(text):
+            yield r.problem(("force_quote",), f"在 {c.get('src')} 的 {c.get('loc')} 里找不到“{quote}”")
+            continue
+        weaker = FORCE_QUOTE_WEAKER.search(_sentence_with(text, quote))
+        if binding.get(force) and weaker and not r.data.get("force_note"):
+            yield r.problem(("force",), f"所引句子里有“{weaker.group()}”，却记为“{force}”：请改为原文的力度，"
+                                        "或用 force_note 说明为什么“" + weaker.group() + "”不管这一句")
+
+
+@rule
+def one_source_per_rule(ctx: Context) -> Iterator[Problem]:
+    """A record that states a rule cites one source (plus documents known only through it)."""
+    for r in ctx.records:
+        if "force" not in r.data:
+            continue
+        srcs: list[str] = []
+        for c in r.data.get("cite") or []:
+            if isinstance(c, dict) and isinstance(c.get("src"), str) and c["src"] not in srcs:
+                srcs.append(c["src"])
+        if len(srcs) < 2:
+            continue
+        main = srcs[0]
+        for other in srcs[1:]:
+            known = (ctx.by_id.get(other).data.get("known_from") or {}) if other in ctx.by_id else {}
+            if known.get("src") != main:
+                yield r.problem(("cite",), f"规定类记录只能引用一个来源（这里还引用了 {other}）：不同来源的说法请分成不同记录")
+                break
+
+
 @rule
 def unused_sources(ctx: Context) -> Iterator[Problem]:
     used: set[str] = set()
@@ -644,7 +733,7 @@ def validate(root: Path, *, data_dir: Path | None = None, seeds_dir: Path | None
     known_ids = {r.data["id"] for r in records if isinstance(r.data.get("id"), str)}
     seed_lines = read_seeds(seeds_dir)
     ctx = Context(clean_records, by_id, seeds_dir, seed_lines, [f for f in files if f.data is not None], dimensions,
-                  records, known_ids, junk_markers(schema_dir))
+                  records, known_ids, junk_markers(schema_dir), schema_dir)
     for check in RULES:
         problems.extend(check(ctx))
     notes = []
