@@ -1,27 +1,29 @@
-"""Profile → applicable checklist items; answers files; migration between data versions.
+"""Profile → applicable checklist items, each a 规定项 or 参考项; answers files; migration; summary; CSV.
 
 Pure functions over the typed `Dataset`: the site, the batch command and the roll-up all use them.
+The checklist page's script implements the same rules from the same data: `spec` is the JSON the
+page receives, and tests/test_checklist_parity.py runs both implementations side by side.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections import Counter, OrderedDict
+from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
 
 from .model import CheckItem, Dataset, School
-from .vocab import MODES, ORG_TYPES, OWNERSHIPS, RESULTS, STAGES, UNKNOWN
+from .scope import REFERENCE, RULE, Kind, item_binding, item_kind, school_sources
+from .validate import inline_refs
+from .vocab import OTHER_DISTRICT, OTHER_DISTRICT_LABEL, PROFILE_KEYS, PROFILE_LABELS, UNKNOWN
+from .workbook import csv_bytes
 
 ANSWERS_FORMAT = "dzzld-answers/1"
-PROFILE_KEYS = ("org_type", "mode", "stage", "ownership", "district")
-OTHER_DISTRICT = "OTHER"
+UNANSWERED = "未填"
 
 Fit = Literal["yes", "maybe", "no"]
 
@@ -44,14 +46,12 @@ class Profile:
                    school.id)
 
     def problems(self, dataset: Dataset) -> list[str]:
-        """What is wrong with a profile's values (for profiles typed by users or read from CSV)."""
+        """What is wrong with a profile's values (for profiles typed by users or read from a roster)."""
         out = []
-        allowed = {"org_type": ORG_TYPES, "mode": MODES, "stage": STAGES, "ownership": OWNERSHIPS}
-        labels = {"org_type": "党组织类型", "mode": "书记校长配备", "stage": "学段", "ownership": "办学性质"}
-        for key, values in allowed.items():
-            v = getattr(self, key)
+        for key in ("org_type", "mode", "stage", "ownership"):
+            v, values = getattr(self, key), dataset.vocab.choices(key)
             if v != UNKNOWN and v not in values:
-                out.append(f"{labels[key]}“{v}”不在允许范围内（可选：{'、'.join(values)}）")
+                out.append(f"{PROFILE_LABELS[key]}“{v}”不在允许范围内（可选：{'、'.join(values)}）")
         districts = {d.id for d in dataset.districts}
         if self.district not in (UNKNOWN, OTHER_DISTRICT) and self.district not in districts:
             out.append(f"所属地区“{self.district}”未知")
@@ -78,23 +78,35 @@ class Selected:
     item: CheckItem
     certain: bool  # False: applies only if an unknown profile field turns out to match
     number: int = 0
+    kind: Kind = Kind(RULE)
+
+    @property
+    def is_rule(self) -> bool:
+        return self.kind.kind == RULE
 
 
 def select(dataset: Dataset, profile: Profile) -> list[Selected]:
-    """The items for a profile, in dimension order, numbered 1..n (序号)."""
+    """The items for a profile, each with its kind, numbered 1..n (序号) in the order the checklist
+    shows them: 规定项 first, then 参考项, each in dimension and item order."""
     out = []
     for item in dataset.active_checklist():
         f = fit(item, profile)
         if f != "no":
-            out.append(Selected(item, f == "yes"))
+            out.append(Selected(item, f == "yes", kind=item_kind(dataset, item, profile.district)))
+    out.sort(key=lambda s: s.kind.kind != RULE)  # stable: keeps dimension and item order within a kind
     return [replace(s, number=i) for i, s in enumerate(out, start=1)]
 
 
 def by_dimension(dataset: Dataset, selected: list[Selected]) -> OrderedDict[str, list[Selected]]:
     groups: OrderedDict[str, list[Selected]] = OrderedDict((d.key, []) for d in dataset.dimensions)
     for s in selected:
-        groups.setdefault(s.item.dimension, []).append(s)
+        groups[s.item.dimension].append(s)
     return OrderedDict((k, v) for k, v in groups.items() if v)
+
+
+def results_for(dataset: Dataset, kind: str) -> tuple[str, ...]:
+    """The answers an item of this kind takes."""
+    return dataset.vocab.rule_results if kind == RULE else dataset.vocab.reference_results
 
 
 # ----------------------------------------------------------------------------------------------
@@ -103,9 +115,13 @@ def by_dimension(dataset: Dataset, selected: list[Selected]) -> OrderedDict[str,
 
 @dataclass(frozen=True)
 class Answer:
-    result: str = ""  # one of RESULTS, or "" when not yet answered
+    result: str = ""  # a result of the item's kind, or "" when not yet answered
     note: str = ""
     evidence: str = ""
+
+    @property
+    def has_content(self) -> bool:
+        return bool(self.result or self.note or self.evidence)
 
 
 @dataclass(frozen=True)
@@ -113,16 +129,70 @@ class Answers:
     """A school's answers file (the JSON the checklist page exports)."""
 
     data_version: str
-    school: dict[str, str]
-    answers: dict[str, Answer]
+    school: Mapping[str, str]
+    answers: Mapping[str, Answer]
     exported_at: str = ""
 
     def to_json(self) -> str:
         doc = {"format": ANSWERS_FORMAT, "data_version": self.data_version, "exported_at": self.exported_at,
-               "school": self.school,
+               "school": dict(self.school),
                "answers": {k: {"result": a.result, "note": a.note, "evidence": a.evidence}
                            for k, a in sorted(self.answers.items())}}
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+class AnswersError(ValueError):
+    """An answers file that cannot be used, with a message for the user."""
+
+
+def answers_schema(schema_dir: Path) -> dict[str, Any]:
+    """The answers schema with its references resolved: what Python and the page both check against."""
+    return inline_refs(schema_dir, "answers")
+
+
+def answers_validator(schema_dir: Path) -> Draft202012Validator:
+    return Draft202012Validator(answers_schema(schema_dir))
+
+
+def schema_error_text(error: Any) -> str:
+    """One answers-schema error in plain Chinese, naming where it is."""
+    where = "/".join(str(p) for p in error.absolute_path) or "(根)"
+    v, inst, sch = error.validator, error.instance, error.schema
+    if v == "required":
+        what = f"缺少必填字段（{'、'.join(k for k in sch['required'] if k not in inst)}）"
+    elif v == "additionalProperties":
+        extra = sorted(set(inst) - set(sch.get("properties", {})))
+        what = f"多出未知字段（{'、'.join(map(str, extra))}）"
+    elif v in ("enum", "const", "anyOf"):
+        what = f"取值“{inst}”不在允许范围内"
+    elif v == "type":
+        what = "类型不对"
+    elif v == "maxLength":
+        what = f"太长（上限 {sch['maxLength']} 字）"
+    elif v == "minLength":
+        what = "不能为空"
+    elif v == "maxProperties":
+        what = f"条目太多（上限 {sch['maxProperties']}）"
+    elif v in ("pattern", "propertyNames"):
+        what = f"“{inst}”格式不对"
+    else:
+        what = "不符合格式"
+    return f"{where}：{what}"
+
+
+def parse_answers(text: str, validator: Draft202012Validator) -> Answers:
+    """Read and schema-check an answers JSON document; raise AnswersError with a plain message."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AnswersError(f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）") from None
+    except RecursionError:
+        raise AnswersError("JSON 嵌套层级过深") from None
+    errors = sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
+    if errors:
+        raise AnswersError(f"不符合答案文件格式（{schema_error_text(errors[0])}）")
+    answers = {k: Answer(v.get("result", ""), v.get("note", ""), v.get("evidence", "")) for k, v in doc["answers"].items()}
+    return Answers(doc["data_version"], dict(doc["school"]), answers, doc.get("exported_at", ""))
 
 
 @dataclass(frozen=True)
@@ -134,37 +204,18 @@ class Migration:
     unknown: dict[str, Answer]  # IDs the data has never had
     new: list[str]  # applicable items the file has no answer for
     replaced_by: dict[str, str] = field(default_factory=dict)
-
-
-class AnswersError(ValueError):
-    """An answers file that cannot be used, with a message for the user."""
-
-
-def answers_validator(schema_dir: Path) -> Draft202012Validator:
-    schema = json.loads((schema_dir / "answers.schema.json").read_text(encoding="utf-8"))
-    return Draft202012Validator(schema)
-
-
-def parse_answers(text: str, validator: Draft202012Validator) -> Answers:
-    """Read and schema-check an answers JSON document; raise AnswersError with a plain message."""
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise AnswersError(f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）") from None
-    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
-    if errors:
-        e = errors[0]
-        where = "/".join(str(p) for p in e.absolute_path) or "(根)"
-        raise AnswersError(f"不符合答案文件格式（{where}：{e.message}）")
-    answers = {k: Answer(v.get("result", ""), v.get("note", ""), v.get("evidence", "")) for k, v in doc["answers"].items()}
-    return Answers(doc["data_version"], dict(doc["school"]), answers, doc.get("exported_at", ""))
+    other_kind: dict[str, Answer] = field(default_factory=dict)  # a result of the item's other kind (kept, not counted)
 
 
 def migrate(dataset: Dataset, answers: Answers, profile: Profile) -> Migration:
-    """Match answers by item ID against the current data; nothing is dropped silently."""
+    """Match answers by item ID against the current data; nothing is dropped silently.
+
+    An item may have changed kind since the file was written (e.g. a 规定项 that became a 参考项):
+    its earlier answer is kept in `other_kind`, shown to the user and not counted.
+    """
     current = {i.id: i for i in dataset.checklist}
-    applicable = [s.item.id for s in select(dataset, profile)]
-    kept, retired, unknown, replaced = {}, {}, {}, {}
+    selected = {s.item.id: s for s in select(dataset, profile)}
+    kept, retired, unknown, replaced, other = {}, {}, {}, {}, {}
     for item_id, ans in answers.answers.items():
         item = current.get(item_id)
         if item is None:
@@ -174,59 +225,104 @@ def migrate(dataset: Dataset, answers: Answers, profile: Profile) -> Migration:
             if item.retired and item.retired.replaced_by:
                 replaced[item_id] = item.retired.replaced_by
         else:
+            s = selected.get(item_id)
+            kind = s.kind.kind if s else item_kind(dataset, item, profile.district).kind
+            if ans.result and ans.result not in results_for(dataset, kind):
+                other[item_id] = ans
+                ans = replace(ans, result="")
             kept[item_id] = ans
-    new = [i for i in applicable if i not in answers.answers]
-    return Migration(kept, retired, unknown, new, replaced)
+    new = [i for i in selected if i not in answers.answers]
+    return Migration(kept, retired, unknown, new, replaced, other)
 
 
-def profile_from_answers(answers: Answers) -> Profile:
-    s = answers.school
-    return Profile(s.get("name", ""), s.get("district", UNKNOWN) or UNKNOWN, s.get("org_type", UNKNOWN),
-                   s.get("mode", UNKNOWN), s.get("stage", UNKNOWN), s.get("ownership", UNKNOWN), s.get("id", ""))
+def summary(dataset: Dataset, selected: list[Selected], answers: Mapping[str, Answer]) -> dict[str, Any]:
+    """Counts per kind and result, per dimension, and unanswered — the numbers the page shows live.
 
+    A result that does not belong to the item's kind counts as unanswered. The 达标率 covers 规定项
+    only: 达标 among the 规定项 that apply (不适用 excluded).
+    """
+    def blank(kind: str) -> dict[str, Any]:
+        return {"total": 0, "counts": {r: 0 for r in results_for(dataset, kind)}, UNANSWERED: 0}
 
-def school_dict(profile: Profile) -> dict[str, str]:
-    d = {"name": profile.name, "district": profile.district, "org_type": profile.org_type, "mode": profile.mode,
-         "stage": profile.stage, "ownership": profile.ownership}
-    if profile.school_id:
-        d["id"] = profile.school_id
-    return d
-
-
-def blank_answers(dataset: Dataset, profile: Profile) -> Answers:
-    return Answers(dataset.data_version, school_dict(profile),
-                   {s.item.id: Answer() for s in select(dataset, profile)},
-                   datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-
-
-def summary(selected: list[Selected], answers: dict[str, Answer]) -> dict[str, Any]:
-    """Counts per result, per dimension, and unanswered — the same numbers the page shows live."""
-    counts = Counter({r: 0 for r in RESULTS})
-    per_dim: dict[str, Counter[str]] = {}
-    unanswered = 0
+    out: dict[str, Any] = {"total": len(selected), RULE: blank(RULE), REFERENCE: blank(REFERENCE), "per_dimension": {}}
     for s in selected:
+        kind = s.kind.kind
+        dim = out["per_dimension"].setdefault(s.item.dimension, {RULE: blank(RULE), REFERENCE: blank(REFERENCE)})
         a = answers.get(s.item.id)
-        dim = per_dim.setdefault(s.item.dimension, Counter({r: 0 for r in RESULTS}))
-        if a and a.result in RESULTS:
-            counts[a.result] += 1
-            dim[a.result] += 1
-        else:
-            unanswered += 1
-    return {"counts": dict(counts), "per_dimension": {k: dict(v) for k, v in per_dim.items()}, "unanswered": unanswered,
-            "total": len(selected)}
+        for bucket in (out[kind], dim[kind]):
+            bucket["total"] += 1
+            if a is not None and a.result in bucket["counts"]:
+                bucket["counts"][a.result] += 1
+            else:
+                bucket[UNANSWERED] += 1
+    rule = out[RULE]
+    counted = rule["total"] - rule["counts"].get("不适用", 0)
+    out["compliance"] = rule["counts"].get("达标", 0) / counted if counted else None
+    return out
 
 
-CSV_HEADERS = ("序号", "编号", "维度", "检查项目", "检查内容", "依据", "佐证材料", "自评结果", "存在问题及整改措施", "佐证材料说明")
+def csv_headers() -> tuple[str, ...]:
+    return ("学校编号", "学校名称", "序号", "编号", "类别", "维度", "检查项目", "检查内容", "依据", "佐证材料", "自评结果",
+            "存在问题及整改措施", "佐证材料说明")
 
 
-def answers_csv(dataset: Dataset, selected: list[Selected], answers: dict[str, Answer]) -> bytes:
-    """CSV that Excel opens correctly: UTF-8 with BOM, CRLF, Chinese headers."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(CSV_HEADERS)
+def answers_csv(dataset: Dataset, profile: Profile, selected: list[Selected], answers: Mapping[str, Answer]) -> bytes:
+    """The checklist as a CSV for Excel: one row per applicable item, formula-safe; the school's code
+    and name on every row, so a returned file finds its school."""
+    evidence = {e.id: e.name for e in dataset.evidence}
+    rows = []
     for s in selected:
         a = answers.get(s.item.id, Answer())
-        w.writerow([s.number, s.item.id, dataset.dimension(s.item.dimension).name, s.item.title, s.item.check,
-                    "；".join(s.item.basis), "；".join(dataset.get(e).name for e in s.item.evidence),  # type: ignore[attr-defined]
-                    a.result, a.note, a.evidence])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+        rows.append([profile.school_id, profile.name, s.number, s.item.id, s.kind.kind,
+                     dataset.dimension(s.item.dimension).name, s.item.title, s.item.check, "；".join(s.item.basis),
+                     "；".join(evidence[e] for e in s.item.evidence), a.result, a.note, a.evidence])
+    return csv_bytes(csv_headers(), rows)
+
+
+# ----------------------------------------------------------------------------------------------
+# The specification the checklist page receives
+
+
+def district_names(dataset: Dataset) -> dict[str, str]:
+    """District ID → name, with 其他地区 and 未知 (for pages, workbooks and reports)."""
+    return {d.id: d.name for d in dataset.districts} | {OTHER_DISTRICT: OTHER_DISTRICT_LABEL, UNKNOWN: UNKNOWN}
+
+
+def spec(dataset: Dataset) -> dict[str, Any]:
+    """Everything the page's script needs to apply the same rules as this module, as JSON.
+
+    Vocabularies and labels, the applicability and kind of every item, the sources binding each
+    district, the answers schema itself, CSV headers and retired items. Nothing in the script is a
+    hand-made copy of data or schema.
+    """
+    v = dataset.vocab
+    items = {}
+    for item in dataset.active_checklist():
+        binding = item_binding(dataset, item)
+        items[item.id] = {
+            "dimension": item.dimension,
+            "applies": {k: list(getattr(item.applies, k)) for k in PROFILE_KEYS if getattr(item.applies, k)},
+            "binding": list(binding.sources),
+        }
+    districts = [d.id for d in dataset.districts] + [OTHER_DISTRICT, UNKNOWN]
+    return {
+        "format": ANSWERS_FORMAT,
+        "data_version": dataset.data_version,
+        "unknown": UNKNOWN,
+        "other_district": OTHER_DISTRICT,
+        "profile_keys": list(PROFILE_KEYS),
+        "profile_labels": dict(PROFILE_LABELS),
+        "choices": {k: list(v.choices(k)) for k in ("org_type", "mode", "stage", "ownership")},
+        "districts": district_names(dataset),
+        "district_sources": {d: sorted(school_sources(dataset, d)) for d in districts},
+        "kinds": {"rule": RULE, "reference": REFERENCE},
+        "results": {RULE: list(v.rule_results), REFERENCE: list(v.reference_results)},
+        "unanswered": UNANSWERED,
+        "dimensions": {d.key: d.name for d in dataset.dimensions},
+        "items": items,
+        "order": [i.id for i in dataset.active_checklist()],
+        "retired": {i.id: {"title": i.title, "replaced_by": i.retired.replaced_by if i.retired else ""}
+                    for i in dataset.checklist if not i.active},
+        "csv_headers": list(csv_headers()),
+        "answers_schema": answers_schema(dataset.schema_dir),
+    }

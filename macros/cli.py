@@ -1,14 +1,20 @@
-"""The command line. Every subcommand exits 0 on success, 1 on bad input, never with a traceback."""
+"""The command line, in Chinese. Every command exits 0 when all went well, 1 when the data or an input
+file has problems (each named with file, line or row, and field), 2 when the command was used
+wrongly (bad option, missing file or folder) — never with a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
+from typing import Any, NoReturn
 
 from . import validate as validation
 
 ROOT = Path(__file__).resolve().parent.parent
+OK, PROBLEMS, USAGE = 0, 1, 2
 
 COLLECTION_LABELS = {
     "sources": "来源 sources", "responsibilities": "职责 responsibilities", "decisions": "决策事项 decisions",
@@ -17,6 +23,40 @@ COLLECTION_LABELS = {
     "evidence": "佐证材料 evidence", "checklist": "检查项 checklist", "districts": "地区 districts",
     "practices": "地方实践 practices", "figures": "数据 figures", "schools": "学校 schools",
 }
+
+# argparse's own messages (English), in Chinese.
+_ARGPARSE_MESSAGES = (
+    (r"the following arguments are required: (.*)", r"缺少必需的参数：\1"),
+    (r"unrecognized arguments: (.*)", r"无法识别的参数：\1"),
+    (r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)", r"参数 \1 的取值 \2 无效（可选：\3）"),
+    (r"argument (\S+): invalid (\w+) value: (.*)", r"参数 \1 的取值 \3 无效（应为\2）"),
+    (r"argument (\S+): expected one argument", r"参数 \1 后面需要一个值"),
+    (r"argument (\S+): not allowed with argument (\S+)", r"参数 \1 不能与 \2 同时使用"),
+)
+
+
+class ChineseHelp(argparse.HelpFormatter):
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, prefix="用法：")
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose help and error messages are Chinese; bad usage exits with 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("add_help", False)
+        kwargs.setdefault("formatter_class", ChineseHelp)
+        super().__init__(*args, **kwargs)
+        self.options = self.add_argument_group("选项")
+        self.options.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, chinese in _ARGPARSE_MESSAGES:
+            if re.fullmatch(pattern, message):
+                message = re.sub(pattern, chinese, message)
+                break
+        self.print_usage(sys.stderr)
+        self.exit(USAGE, f"{self.prog}：错误：{message}\n（加 -h 查看帮助）\n")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -28,8 +68,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if result.problems:
         for p in result.problems:
             print(p.github_annotation() if args.github else str(p))
+        for line in result.summary:
+            print(line)
         print(f"共 {len(result.problems)} 个问题。", file=sys.stderr)
-        return 1
+        return PROBLEMS
     counts = validation.counts(result)
     width = max(len(v) for v in COLLECTION_LABELS.values())
     for key, label in COLLECTION_LABELS.items():
@@ -38,10 +80,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     retired = sum(1 for r in result.records if not r.active)
     print(f"数据有效：{len(result.files)} 个文件，{sum(counts.values())} 条有效记录，{retired} 条已停用。"
           + ("已核对原始文本行号。" if result.seeds_checked else "未核对原始文本行号（未找到原始文本）。"))
-    return 0
+    return OK
 
 
-def _dataset(args: argparse.Namespace):
+def load_data(args: argparse.Namespace) -> Any:
     """Load the data or print its problems; returns None when the data is broken."""
     from .model import DataError, load_dataset
 
@@ -55,29 +97,33 @@ def _dataset(args: argparse.Namespace):
 
 def cmd_checklists(args: argparse.Namespace) -> int:
     from . import batch
+    from .roster import ReadOptions, read_roster
 
-    ds = _dataset(args)
+    ds = load_data(args)
     if ds is None:
-        return 2
-    roster_path = Path(args.roster) if args.roster else Path(args.root) / "data" / "schools" / "demo.yaml"
+        return PROBLEMS
+    root = Path(args.root).resolve()
+    roster_path = Path(args.roster) if args.roster else root / "data" / "schools" / "demo.yaml"
     if not roster_path.is_file():
         print(f"找不到花名册文件：{roster_path}", file=sys.stderr)
-        return 2
-    roster = batch.read_roster(roster_path, ds)
+        return USAGE
+    roster = read_roster(roster_path, ds, root, ReadOptions(auto_id=args.auto_id, district=args.district or ""))
+    for notice in roster.notices:
+        print(f"注意：{notice}", file=sys.stderr)
     for problem in roster.problems:
         print(problem, file=sys.stderr)
     if roster.fatal:
         print("花名册无法读取，未生成任何文件。", file=sys.stderr)
-        return 2
+        return PROBLEMS
     try:
         report = batch.run_batch(ds, roster, Path(args.out), html=not args.no_html, pdf=args.pdf, xlsx=not args.no_xlsx,
-                                 root=Path(args.root), progress=not args.quiet)
+                                 root=root, progress=not args.quiet)
     except RuntimeError as exc:
         print(str(exc), file=sys.stderr)
-        return 2
+        return USAGE
     print(f"完成：{report.produced} 所学校已生成（PDF {report.pdfs} 份，XLSX {report.xlsx_rows} 行），"
           f"{report.skipped} 行有问题被跳过；用时 {report.seconds:.1f} 秒；输出目录 {args.out}")
-    return 1 if report.skipped else 0
+    return PROBLEMS if report.skipped else OK
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -94,68 +140,79 @@ def cmd_new(args: argparse.Namespace) -> int:
             print(scaffold.new_item(root, dimension=args.dimension, district_id=args.district, data_dir=data_dir), end="")
     except scaffold.ScaffoldError as exc:
         print(f"未创建：{exc}", file=sys.stderr)
-        return 1
-    return 0
+        return PROBLEMS
+    return OK
 
 
 def cmd_rollup(args: argparse.Namespace) -> int:
     from . import rollup
 
-    ds = _dataset(args)
-    return 2 if ds is None else rollup.command(args, ds)
+    ds = load_data(args)
+    return PROBLEMS if ds is None else rollup.command(args, ds)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m macros", description="中小学校党组织领导的校长负责制 知识库工具")
-    parser.add_argument("--root", default=str(ROOT), help="project root (default: this checkout)")
-    sub = parser.add_subparsers(dest="command", required=True)
-    v = sub.add_parser("validate", help="check data/ against the schemas and the cross-file rules")
-    v.add_argument("--data", help="data folder (default: ROOT/data)")
-    v.add_argument("--seeds", help="folder of seed texts (default: $DZZLD_SEEDS or ../shared/seeds)")
-    v.add_argument("--github", action="store_true", help="print problems as GitHub Actions annotations")
+def _roster_options(group: Any) -> None:
+    group.add_argument("--roster", help="花名册：CSV（UTF-8 或 GBK）或 YAML（默认：data/schools/demo.yaml）")
+    group.add_argument("--auto-id", action="store_true", help="没有学校编号的行按行号自动编号（默认：报错并跳过该行）")
+    group.add_argument("--district", metavar="DS-XX",
+                       help="本花名册所属地区的编号；“所属地区”列中不认识的名称按该地区的县区处理")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="python -m macros", description="中小学校党组织领导的校长负责制 知识库工具。"
+                    "退出码：0 成功，1 数据或输入文件有问题，2 用法错误。")
+    parser.options.add_argument("--root", default=str(ROOT), help="项目根目录（默认：本项目）")
+    sub = parser.add_subparsers(dest="command", required=True, title="命令", metavar="命令", parser_class=Parser)
+
+    v = sub.add_parser("validate", help="按数据格式和跨文件规则检查 data/",
+                       description="检查 data/：先按 schemas/ 中的格式，再按跨文件规则；有问题时逐条列出“文件:行:列: 字段: 说明”。")
+    v.options.add_argument("--data", help="数据目录（默认：ROOT/data）")
+    v.options.add_argument("--seeds", help="原始文本目录（默认：$DZZLD_SEEDS 或 ../shared/seeds）")
+    v.options.add_argument("--github", action="store_true", help="按 GitHub Actions 注释的格式输出问题")
     v.set_defaults(func=cmd_validate)
 
-    c = sub.add_parser("checklists", help="per-school printable checklists (HTML, PDF) and a district XLSX from a roster",
+    c = sub.add_parser("checklists", help="按花名册批量生成各校自查表（HTML、PDF）和全区 XLSX",
                        description="花名册（CSV：学校编号,学校名称,所属地区,党组织类型,书记校长配备,学段,办学性质；"
                                    "或英文列名 id,name,district,org_type,mode,stage,ownership；或 YAML 花名册）"
                                    "→ 每校一份可打印的 HTML/PDF 自查表，全区一个 XLSX。")
-    c.add_argument("--roster", help="CSV or YAML roster (default: data/schools/demo.yaml)")
-    c.add_argument("--out", default="out/checklists", help="output folder (default: out/checklists)")
-    c.add_argument("--pdf", action="store_true", help="also print each school's checklist to PDF (needs Chromium)")
-    c.add_argument("--no-html", action="store_true", help="do not keep the per-school HTML files")
-    c.add_argument("--no-xlsx", action="store_true", help="do not write the district workbook")
-    c.add_argument("--quiet", action="store_true", help="no progress bar")
-    c.add_argument("--data", help=argparse.SUPPRESS)
+    _roster_options(c.options)
+    c.options.add_argument("--out", default="out/checklists", help="输出目录（默认：out/checklists）")
+    c.options.add_argument("--pdf", action="store_true", help="同时打印每校的 PDF（需要 Chromium）")
+    c.options.add_argument("--no-html", action="store_true", help="不保留每校的 HTML 文件")
+    c.options.add_argument("--no-xlsx", action="store_true", help="不生成全区工作簿")
+    c.options.add_argument("--quiet", action="store_true", help="不显示进度")
+    c.options.add_argument("--data", help=argparse.SUPPRESS)
     c.set_defaults(func=cmd_checklists)
 
-    r = sub.add_parser("rollup", help="district roll-up of schools' answers files: report.html + report.xlsx",
-                       description="各校导出的答案文件（*.json；也接受自查页导出的 CSV，按文件名“学校名称-…csv”对应学校）"
-                                   "+ 花名册 → 全区汇总报告（HTML，可打印）和 XLSX。有问题的文件列入“问题”，不中断；"
-                                   "退出码：0 无问题，1 有跳过或异常的输入，2 无法运行。")
-    r.add_argument("--answers", required=True, help="folder of answers files (*.json, *.csv)")
-    r.add_argument("--roster", help="CSV or YAML roster (default: data/schools/demo.yaml)")
-    r.add_argument("--out", default="out/rollup", help="output folder (default: out/rollup; never inside site/ or docs/)")
-    r.add_argument("--site-url", help="public site URL for item and basis links (default: mkdocs.yml site_url, if any)")
-    r.add_argument("--include-in-site", action="store_true", help="allow --out inside site/ or docs/ (answers are internal)")
-    r.add_argument("--name", help="district or roster name for the title (default: the roster's district, if only one)")
-    r.add_argument("--data", help=argparse.SUPPRESS)
+    r = sub.add_parser("rollup", help="汇总各校交回的答案：报告（HTML）和表格（XLSX）",
+                       description="各校交回的答案文件（自查页导出的 *.json 和 *.csv，或填好的全区 *.xlsx）+ 花名册 → "
+                                   "全区汇总报告（HTML，可打印）和 XLSX。先按学校编号、再按学校名称对应花名册；有问题的文件列入"
+                                   "“问题”，不中断。")
+    r.options.add_argument("--answers", required=True, help="答案文件所在的文件夹")
+    _roster_options(r.options)
+    r.options.add_argument("--out", default="out/rollup", help="输出目录（默认：out/rollup；不能在 site/ 或 docs/ 里）")
+    r.options.add_argument("--site-url", help="公开网站地址，用于检查项和依据的链接（默认：mkdocs.yml 的 site_url）")
+    r.options.add_argument("--include-in-site", action="store_true", help="允许输出到 site/ 或 docs/ 里（答案是内部材料）")
+    r.options.add_argument("--name", help="报告标题中的地区名称（默认：花名册只有一个地区时用其名称）")
+    r.options.add_argument("--data", help=argparse.SUPPRESS)
     r.set_defaults(func=cmd_rollup)
 
-    n = sub.add_parser("new", help="start a contribution: a district practice file or a checklist item stub")
-    new_sub = n.add_subparsers(dest="kind", required=True)
-    np_ = new_sub.add_parser("practice", help="create data/practices/<slug>.yaml with blanks to fill",
+    n = sub.add_parser("new", help="开始一项贡献：新地区文件，或一条检查项草稿",
+                       description="生成贡献用的草稿：new practice 新建地区文件；new item 打印一条检查项草稿。")
+    new_sub = n.add_subparsers(dest="kind", required=True, title="草稿类型", metavar="类型", parser_class=Parser)
+    np_ = new_sub.add_parser("practice", help="新建 data/practices/<slug>.yaml，必填项留空待填",
                              description="新建地区文件：地区记录、一条来源、一条做法，必填项留空待填（未填完校验不通过）。")
-    np_.add_argument("--district-id", required=True, help="new district ID, e.g. DS-XX")
-    np_.add_argument("--name", required=True, help="district name, e.g. 某某区")
-    np_.add_argument("--province", required=True, help="province, e.g. 某某省")
-    np_.add_argument("--slug", help="file and page name (default: the district code in lower case)")
-    np_.add_argument("--year", type=int, help="year in the new source ID SRC-XX-<year> (default: this year)")
-    np_.add_argument("--data", help="data folder (default: ROOT/data)")
-    ni = new_sub.add_parser("item", help="print a checklist item stub with the next free CK- ID",
+    np_.options.add_argument("--district-id", required=True, help="新地区编号，如 DS-XX")
+    np_.options.add_argument("--name", required=True, help="地区名称，如 某某区")
+    np_.options.add_argument("--province", required=True, help="所属省份，如 某某省")
+    np_.options.add_argument("--slug", help="文件名和页面名（默认：地区编号的小写）")
+    np_.options.add_argument("--year", type=int, help="新来源编号 SRC-XX-<年份> 中的年份（默认：今年）")
+    np_.options.add_argument("--data", help="数据目录（默认：ROOT/data）")
+    ni = new_sub.add_parser("item", help="打印一条检查项草稿（下一个未占用的 CK- 编号）",
                             description="打印一条检查项草稿（下一个未占用的 CK- 编号），粘贴到 data/checklist.yaml。")
-    ni.add_argument("--dimension", required=True, help="org, duty, decision, coord, party, support or local")
-    ni.add_argument("--district", help="district ID for a local item, e.g. DS-QJ")
-    ni.add_argument("--data", help="data folder (default: ROOT/data)")
+    ni.options.add_argument("--dimension", required=True, help="维度：org、duty、decision、coord、party、support 或 local")
+    ni.options.add_argument("--district", help="地方特色检查项的地区编号，如 DS-QJ")
+    ni.options.add_argument("--data", help="数据目录（默认：ROOT/data）")
     n.set_defaults(func=cmd_new)
     return parser
 

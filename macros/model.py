@@ -13,7 +13,8 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from .problems import DataError
-from .validate import RecordRef, Result, validate
+from .validate import Result, validate
+from .vocab import Vocab, load_vocab
 
 Cls = TypeVar("Cls")
 
@@ -32,6 +33,7 @@ class Cite:
     loc: str
     find: str = ""
     note: str = ""
+    url: str = ""  # the copy actually read, when it is not the source's own URL
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class Record:
     status: str = "active"
     retired: Retirement | None = None
     cite: tuple[Cite, ...] = ()
+    force: str = ""  # records that state a rule: how strongly, in the cited wording's own terms
+    force_quote: str = ""
+    force_note: str = ""
 
     @property
     def active(self) -> bool:
@@ -60,6 +65,12 @@ class Record:
 class LineSpan:
     first: int
     last: int
+
+
+@dataclass(frozen=True)
+class KnownFrom:
+    src: str
+    loc: str
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,12 @@ class Source(Record):
     note: str = ""
     based_on: tuple[str, ...] = ()
     parts: tuple[str, ...] = ()
+    level: str = ""
+    place: str = ""
+    binds: tuple[str, ...] = ()
+    known_from: KnownFrom | None = None
+    doc_no_verified: bool = False
+    slug: str = ""  # sources with a page of their own under plans/
 
     @property
     def label(self) -> str:
@@ -186,6 +203,7 @@ class Term(Record):
     definition: str = ""
     search_terms: tuple[str, ...] = ()
     see: tuple[str, ...] = ()
+    principle: bool = False  # one of the principles the policy page lists
 
 
 @dataclass(frozen=True)
@@ -311,6 +329,7 @@ _NESTED: dict[str, Any] = {
     "applies": lambda v: Applies(**{k: tuple(x) for k, x in v.items()}),
     "relates": lambda v: tuple(Relation(**r) for r in v),
     "breakdown": lambda v: Breakdown(**v),
+    "known_from": lambda v: KnownFrom(**v),
     "rubric": lambda v: tuple((k, v[k]) for k in ("达标", "基本达标", "未达标", "不适用") if k in v),
 }
 
@@ -320,8 +339,10 @@ def build(cls: type[Cls], data: Mapping[str, Any], origin: Origin, **extra: Any)
     names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
     kwargs: dict[str, Any] = {"origin": origin, **extra}
     for key, value in data.items():
-        if key not in names or key in kwargs:
+        if key in kwargs:
             continue
+        if key not in names:  # the schema allows a field the model does not know: a bug, never drop data
+            raise TypeError(f"{cls.__name__} has no field {key!r} (add it to macros/model.py)")
         if key in _NESTED:
             value = _NESTED[key](value)
         elif isinstance(value, list):
@@ -336,15 +357,14 @@ _CLASSES: dict[str, type[Record]] = {
     "evidence": Evidence, "checklist": CheckItem, "schools": School,
 }
 
-DISTRICT_SLUGS = {"DS-QJ": "qujing", "DS-KZ": "kaizhou", "DS-FH": "fenghua"}
-
-
 @dataclass(frozen=True)
 class Dataset:
     """Everything in data/, typed and indexed. Built once per build or command run."""
 
     data_version: str
     title: str
+    vocab: Vocab
+    schema_dir: Path  # the schemas the data was checked against (the answers schema lives there too)
     dimensions: tuple[Dimension, ...]
     sources: tuple[Source, ...]
     responsibilities: tuple[Responsibility, ...]
@@ -392,7 +412,7 @@ class Dataset:
         return [f for p in self.practices for f in p.figures]
 
 
-def dataset_from_result(result: Result) -> Dataset:
+def dataset_from_result(result: Result, schema_dir: Path) -> Dataset:
     """Build the typed dataset from a validation result that has no problems."""
     if result.problems:
         raise DataError(result.problems)
@@ -402,8 +422,8 @@ def dataset_from_result(result: Result) -> Dataset:
     for ref in result.records:
         origin = Origin(ref.file.name, ref.where()[0])
         if ref.kind == "districts":
-            slug = DISTRICT_SLUGS.get(ref.id, Path(ref.file.name).stem)
-            groups["districts"].append(build(District, ref.data, origin, slug=slug))
+            # A district's page is named after its file: data/practices/<slug>.yaml → practices/<slug>/.
+            groups["districts"].append(build(District, ref.data, origin, slug=Path(ref.file.name).stem))
             current_district[ref.file.name] = ref.id
         elif ref.kind == "practices":
             figs = tuple(build(Figure, f, Origin(ref.file.name, ref.where("figures", i)[0]))
@@ -425,14 +445,15 @@ def dataset_from_result(result: Result) -> Dataset:
     dim_order = {d.key: n for n, d in enumerate(dims)}
     groups["checklist"].sort(key=lambda i: (dim_order.get(i.dimension, len(dim_order)), i.order, i.id))
     return Dataset(
-        data_version=meta.get("data_version", "0.0.0"), title=meta.get("title", ""), dimensions=dims,
+        data_version=meta["data_version"], title=meta["title"], vocab=load_vocab(schema_dir), schema_dir=schema_dir,
+        dimensions=dims,
         by_id=MappingProxyType(by_id), **{k: tuple(v) for k, v in groups.items()},
     )
 
 
 def load_dataset(root: Path, **kwargs: Any) -> Dataset:
     """Validate everything under `root`, then build the typed dataset; raise DataError on any problem."""
-    return dataset_from_result(validate(root, **kwargs))
+    return dataset_from_result(validate(root, **kwargs), root.resolve() / "schemas")
 
 
-__all__ = ["Dataset", "load_dataset", "dataset_from_result", "DataError", "RecordRef"]
+__all__ = ["Dataset", "load_dataset", "dataset_from_result", "DataError"]

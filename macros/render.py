@@ -21,18 +21,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from .model import (
-    CheckItem,
     Dataset,
-    Decision,
-    District,
     Figure,
-    MeetingRule,
-    Practice,
     Record,
     Responsibility,
-    Source,
 )
-from .vocab import ASPECT_LABELS, BODY_ORDER, HOLDER_ORDER, MEETING_BODIES, SUPPORT_LABELS
+from .site import plan_page_path, plan_sources
+from .vocab import ASPECT_LABELS, MEETING_BODIES, RELATION_LABELS, SUPPORT_LABELS
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -42,7 +37,6 @@ PAGE_OF_PREFIX = {
     "OS": "setups.md", "SP": "supports.md", "MS": "supports.md", "VR": "variants.md", "GL": "glossary.md",
     "EV": "checklist/index.md", "CK": "checklist/index.md",
 }
-PLAN_SLUGS = {"SRC-XZ-PLAN": "xiangzhou", "SRC-GEN-PLAN": "school-plan", "SRC-MH-PLAN": "hebei-primary"}
 SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$")
 
 
@@ -114,6 +108,7 @@ def _env() -> Environment:
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
     )
     env.filters["safe_url"] = safe_url
+    env.filters["chinese_numeral"] = lambda n: "一二三四五六七八九十"[n - 1]
     return env
 
 
@@ -159,7 +154,7 @@ def _common(ds: Dataset, link: Linker) -> dict[str, Any]:
 def responsibilities(ds: Dataset, link: Linker) -> Markup:
     """Per holder, one column per source, duties in the source's own order."""
     groups: OrderedDict[str, OrderedDict[str, list[Responsibility]]] = OrderedDict()
-    for holder in HOLDER_ORDER:
+    for holder in ds.vocab.holders:
         per_source: OrderedDict[str, list[Responsibility]] = OrderedDict()
         for r in ds.responsibilities:
             if r.holder == holder and r.active:
@@ -175,7 +170,7 @@ def decision_matrix(ds: Dataset, link: Linker) -> Markup:
     """Matters × bodies; each cell lists the actions of that body, numbered in sequence."""
     decisions = [d for d in ds.decisions if d.active]
     used = {role.body for d in decisions for role in d.roles}
-    bodies = [b for b in BODY_ORDER if b in used]
+    bodies = [b for b in ds.vocab.bodies if b in used]
     rows = []
     for d in decisions:
         cells: dict[str, list[tuple[int, str, str]]] = {b: [] for b in bodies}
@@ -188,7 +183,7 @@ def decision_matrix(ds: Dataset, link: Linker) -> Markup:
 def meeting_rules(ds: Dataset, link: Linker) -> Markup:
     """Aspects × the two meetings; every rule with its source; aspects where sources differ flagged."""
     rules = [r for r in ds.meeting_rules if r.active]
-    aspects = [a for a in ASPECT_LABELS if any(r.aspect == a for r in rules)]
+    aspects = [a for a in ds.vocab.aspects if any(r.aspect == a for r in rules)]
     table = []
     for aspect in aspects:
         cells = {}
@@ -203,10 +198,10 @@ def meeting_rules(ds: Dataset, link: Linker) -> Markup:
 
 
 def setups(ds: Dataset, link: Linker) -> Markup:
-    org_types = ["党委", "党总支", "党支部"]
+    modes = (*ds.vocab.modes, "")
     grid = {(o, m): [s for s in ds.setups if s.active and s.org_type == o and (s.mode or "") == m]
-            for o in org_types for m in ("一肩挑", "分设", "")}
-    return render_template("setups.html", grid=grid, org_types=org_types, **_common(ds, link))
+            for o in ds.vocab.org_types for m in modes}
+    return render_template("setups.html", grid=grid, org_types=ds.vocab.org_types, modes=modes, **_common(ds, link))
 
 
 @dataclass(frozen=True)
@@ -227,8 +222,9 @@ def org_counts(ds: Dataset, district_id: str) -> CountsView | None:
     if not by_break:
         return None
     rows = []
-    for org in ("党委", "党总支", "党支部"):
-        yjt, fs, total = by_break.get((org, "一肩挑")), by_break.get((org, "分设")), by_break.get((org, ""))
+    yjt_mode, fs_mode = ds.vocab.modes  # the chart stacks the two set-ups the schema knows
+    for org in ds.vocab.org_types:
+        yjt, fs, total = by_break.get((org, yjt_mode)), by_break.get((org, fs_mode)), by_break.get((org, ""))
         if total is None:
             total = next((f for f in figures if f.parts and yjt and fs and set(f.parts) == {yjt.id, fs.id}), None)
         if yjt or fs or total:
@@ -248,15 +244,19 @@ def org_counts(ds: Dataset, district_id: str) -> CountsView | None:
     return CountsView(rows, grand, bars, 720, y + 30)  # room for the longest label right of a full bar
 
 
-def qujing_counts(ds: Dataset, link: Linker, district_id: str = "DS-QJ") -> Markup:
-    view = org_counts(ds, district_id)
-    if view is None:
-        return Markup("")
-    return render_template("org_counts.html", view=view, district=ds.district(district_id), **_common(ds, link))
+def org_counts_charts(ds: Dataset, link: Linker) -> Markup:
+    """Counts of schools by org type × set-up, for every district whose figures give them."""
+    out = []
+    for d in ds.districts:
+        view = org_counts(ds, d.id)
+        if view is not None:
+            out.append(render_template("org_counts.html", view=view, district=d, modes=ds.vocab.modes,
+                                       **_common(ds, link)))
+    return Markup("\n".join(out))
 
 
 def supports(ds: Dataset, link: Linker) -> Markup:
-    groups: OrderedDict[str, list] = OrderedDict((k, []) for k in SUPPORT_LABELS)
+    groups: OrderedDict[str, list] = OrderedDict((k, []) for k in ds.vocab.support_kinds)
     for s in ds.supports:
         if s.active:
             groups[s.kind].append(s)
@@ -275,7 +275,8 @@ def district_page(ds: Dataset, link: Linker, district_id: str) -> Markup:
     counts = org_counts(ds, district_id)
     local_items = [i for i in ds.active_checklist() if district_id in i.applies.district]
     return render_template("district.html", district=district, practices=practices, counts=counts,
-                           local_items=local_items, **_common(ds, link))
+                           local_items=local_items, relation_labels=RELATION_LABELS, modes=ds.vocab.modes,
+                           **_common(ds, link))
 
 
 def district_compare(ds: Dataset, link: Linker) -> Markup:
@@ -305,8 +306,7 @@ def plan_page(ds: Dataset, link: Linker, source_id: str) -> Markup:
 
 
 def plans_index(ds: Dataset, link: Linker) -> Markup:
-    plans = [(ds.source(sid), f"plans/{slug}.md", len(ds.citing(sid))) for sid, slug in PLAN_SLUGS.items()
-             if sid in ds.by_id]
+    plans = [(src, plan_page_path(src.slug), len(ds.citing(src.id))) for src in plan_sources(ds)]
     return render_template("plans_index.html", plans=plans, **_common(ds, link))
 
 
@@ -329,7 +329,7 @@ def policy(ds: Dataset, link: Linker) -> Markup:
     national = [s for s in ds.sources if s.active and s.kind in ("official", "repost") and s.parts]
     basis = [s for s in ds.sources if s.active and s.kind in ("official", "repost") and not s.parts]
     role = [v for v in ds.variants if v.active and v.topic in ("role", "date")]
-    principles = [t for t in ds.glossary if t.active and t.id in ("GL-BFX", "GL-JTLD", "GL-DZLD", "GL-LDHX")]
+    principles = [t for t in ds.glossary if t.active and t.principle]
     return render_template("policy.html", national=national, basis=basis, role=role, principles=principles,
                            **_common(ds, link))
 
@@ -362,114 +362,8 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=True))
 
 
-# ----------------------------------------------------------------------------------------------
-# Glossary tooltips over finished HTML
-
-_SKIP_TAGS = {"a", "abbr", "code", "pre", "script", "style", "h1", "h2", "h3", "h4", "h5", "h6", "title", "button",
-              "label", "svg", "textarea", "option", "select", "dfn", "kbd", "summary", "th"}
-_TAG = re.compile(r"(<!--.*?-->|<[^>]*>)", re.S)
-_TAG_NAME = re.compile(r"^<\s*(/?)\s*([a-zA-Z0-9]+)")
-
-
-def term_pattern(terms: Mapping[str, str]) -> re.Pattern[str] | None:
-    if not terms:
-        return None
-    ordered = sorted(terms, key=len, reverse=True)
-    return re.compile("|".join(re.escape(html.escape(t, quote=False)) for t in ordered))
-
-
-_TAG_NAME_AT = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)")  # `_TAG_NAME` at any position
-_SKIP_START = re.compile(r"<\s*/?\s*(?:" + "|".join(sorted(_SKIP_TAGS, key=len, reverse=True)) + r")(?![a-zA-Z0-9])",
-                         re.I)
-
-
-def add_tooltips(page_html: str, terms: Mapping[str, str], pattern: re.Pattern[str] | None = None) -> str:
-    """Wrap glossary terms found in text nodes with <abbr title="definition">.
-
-    Works on finished HTML: only text between tags changes, never attributes, and not inside links,
-    headings, code, buttons, form controls or existing <abbr>. Terms and definitions are escaped.
-
-    Looks only at the terms found and at the tags that switch wrapping off, not at every tag: a
-    roster school's page has ~12,000 tags. Pages with HTML comments, or a '<' that no '>' follows,
-    take the tag-by-tag path (`_add_tooltips_by_tag`); both give the same result.
-    """
-    pattern = pattern or term_pattern(terms)
-    if pattern is None:
-        return page_html
-    if "<!--" in page_html or page_html.rfind("<") > page_html.rfind(">"):
-        return _add_tooltips_by_tag(page_html, terms, pattern)
-    by_escaped = {html.escape(t, quote=False): t for t in terms}
-    # Every '<' starts a tag that runs to the next '>' unless it is inside one already; a position is
-    # inside a tag when a '<' comes after the last '>' before it.
-    switches: list[tuple[int, int]] = []  # (position, +1 open / -1 close) of tags that stop wrapping
-    for m in _SKIP_START.finditer(page_html):
-        q = m.start()
-        if page_html.rfind("<", 0, q) > page_html.rfind(">", 0, q):
-            continue  # this '<' is inside another tag
-        name = _TAG_NAME_AT.match(page_html, q)
-        if name is None or name.group(2).lower() not in _SKIP_TAGS:
-            continue
-        if name.group(1) == "/":
-            switches.append((q, -1))
-        elif page_html[page_html.find(">", q) - 1] != "/":
-            switches.append((q, 1))
-    out: list[str] = []
-    last = 0
-    depth = 0
-    k = 0
-    for m in pattern.finditer(page_html):
-        p = m.start()
-        while k < len(switches) and switches[k][0] < p:
-            depth = depth + 1 if switches[k][1] > 0 else max(depth - 1, 0)
-            k += 1
-        if depth or page_html.rfind("<", 0, p) > page_html.rfind(">", 0, p):
-            continue
-        term = by_escaped[m.group(0)]
-        out.append(page_html[last:p])
-        out.append(f'<abbr title="{html.escape(terms[term], quote=True)}">{m.group(0)}</abbr>')
-        last = m.end()
-    if not out:
-        return page_html
-    out.append(page_html[last:])
-    return "".join(out)
-
-
-def _add_tooltips_by_tag(page_html: str, terms: Mapping[str, str], pattern: re.Pattern[str]) -> str:
-    """`add_tooltips`, one tag at a time: the reference behaviour, and the path for pages with comments."""
-    by_escaped = {html.escape(t, quote=False): t for t in terms}
-    out: list[str] = []
-    skip_depth = 0
-    for piece in _TAG.split(page_html):
-        if not piece:
-            continue
-        if piece.startswith("<"):
-            m = _TAG_NAME.match(piece)
-            if m and not piece.startswith("<!--"):
-                closing, name = m.group(1) == "/", m.group(2).lower()
-                if name in _SKIP_TAGS:
-                    if closing:
-                        if skip_depth:
-                            skip_depth -= 1
-                    elif not piece.rstrip().endswith("/>"):
-                        skip_depth += 1
-            out.append(piece)
-            continue
-        if skip_depth:
-            out.append(piece)
-            continue
-
-        def wrap(m: re.Match[str]) -> str:
-            term = by_escaped[m.group(0)]
-            title = html.escape(terms[term], quote=True)
-            return f'<abbr title="{title}">{m.group(0)}</abbr>'
-
-        out.append(pattern.sub(wrap, piece))
-    return "".join(out)
-
-
-__all__ = [
-    "Linker", "render_template", "responsibilities", "decision_matrix", "meeting_rules", "setups", "qujing_counts",
-    "supports", "timeline", "district_page", "district_compare", "plan_page", "plans_index", "glossary", "sources",
-    "variants", "policy", "home_stats", "add_tooltips", "md_escape", "page_of", "safe_url", "CheckItem", "Decision",
-    "District", "MeetingRule", "Practice", "Source",
-]
+# The page macros (registered by macros/__init__.py under their own names).
+MACROS = (
+    responsibilities, decision_matrix, meeting_rules, setups, org_counts_charts, supports, timeline, district_page,
+    district_compare, plan_page, plans_index, glossary, sources, variants, policy, home_stats,
+)

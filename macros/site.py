@@ -1,97 +1,30 @@
-"""State shared by the macros module and the mkdocs hooks during one build.
+"""What the site makes from data, as plain functions of the `Dataset`: generated pages, their titles,
+the navigation around them, and the words Chinese search must keep whole.
 
-The dataset is validated and loaded once per build; a data problem stops the build at
-configuration time — before anything is written to site/ — with the validator's own messages.
+No state lives here; `plugin.BuildState` holds one build's results.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import re
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
-from mkdocs.exceptions import PluginError
+from .model import Dataset
 
-from .model import DataError, Dataset, load_dataset
-from .render import PLAN_SLUGS, Linker, term_pattern
-
-log = logging.getLogger("mkdocs.plugins.dzzld")
-
-DEFAULT_REPOSITORY = "https://github.com/dzzld/dzzld-kb"
+# Placeholder pages in mkdocs.yml's nav that stand for a folder of pages generated from data.
+NAV_PLACEHOLDERS = {"practices/index.md": "practices/", "plans/index.md": "plans/"}
 
 
-@dataclass
-class BuildState:
-    root: Path
-    dataset: Dataset
-    urls: dict[str, str] = field(default_factory=dict)
-    terms: dict[str, str] = field(default_factory=dict)
-    pattern: Any = None
-    # Large HTML fragments kept out of Python-Markdown (see `stash`): placeholder key -> HTML.
-    stash: dict[str, str] = field(default_factory=dict)
-    stashed: int = 0
+def plan_sources(dataset: Dataset) -> list[Any]:
+    """Sources with a page of their own under plans/ (those with a `slug`), in data order."""
+    return [s for s in dataset.sources if s.active and s.slug]
 
 
-_STATES: dict[str, BuildState] = {}
+def district_page_path(slug: str) -> str:
+    return f"practices/{slug}.md"
 
 
-def project_root(config: Any) -> Path:
-    return Path(config["config_file_path"]).resolve().parent
-
-
-def data_dir_for(root: Path) -> Path:
-    """The data folder: $DZZLD_DATA (used by tests and by a contributor's preview), else ROOT/data."""
-    env = os.environ.get("DZZLD_DATA")
-    return Path(env).resolve() if env else root / "data"
-
-
-def state_for(config: Any) -> BuildState:
-    """Load (once per build) and return the build state; raise PluginError on any data problem."""
-    key = str(config["config_file_path"])
-    state = _STATES.get(key)
-    if state is not None:
-        return state
-    root = project_root(config)
-    try:
-        dataset = load_dataset(root, data_dir=data_dir_for(root))
-    except DataError as exc:
-        for p in exc.problems:
-            log.error(str(p))
-        raise PluginError(f"数据校验失败，共 {len(exc.problems)} 个问题（见上）；未生成网站。\n" + exc.report()) from None
-    terms: dict[str, str] = {}
-    for t in dataset.glossary:
-        if t.active:
-            for word in (t.term, *t.aliases):
-                terms.setdefault(word, f"{t.term}：{t.definition}")
-    state = BuildState(root, dataset, terms=terms, pattern=term_pattern(terms))
-    _STATES[key] = state
-    return state
-
-
-def reset(config: Any) -> None:
-    """Forget the loaded data (each `mkdocs serve` rebuild re-reads data/)."""
-    _STATES.pop(str(config["config_file_path"]), None)
-
-
-def linker(config: Any, page_url: str) -> Linker:
-    state = state_for(config)
-    return Linker(page_url, state.urls, state.dataset)
-
-
-def search_words(dataset: Dataset) -> list[str]:
-    """Words jieba must keep whole: glossary terms, aliases, search terms, practice and body names."""
-    words: set[str] = set()
-    for t in dataset.glossary:
-        words.update((t.term, *t.aliases, *t.search_terms))
-    for p in dataset.practices:
-        words.add(p.name)
-    for r in dataset.meeting_rules:
-        words.add(r.body)
-    return sorted(w for w in words if w and len(w) >= 2 and len(w) <= 12 and not any(c in w for c in " ·“”\"'"))
+def plan_page_path(slug: str) -> str:
+    return f"plans/{slug}.md"
 
 
 def nav_titles(dataset: Dataset) -> dict[str, str]:
@@ -99,10 +32,9 @@ def nav_titles(dataset: Dataset) -> dict[str, str]:
 
     The schemas forbid { } < > % in these fields, because mkdocs-macros renders page titles again.
     """
-    titles = {f"practices/{d.slug}.md": d.name for d in dataset.districts}
-    for sid, slug in PLAN_SLUGS.items():
-        if sid in dataset.by_id:
-            titles[f"plans/{slug}.md"] = dataset.source(sid).label
+    titles = {district_page_path(d.slug): d.name for d in dataset.districts}
+    for src in plan_sources(dataset):
+        titles[plan_page_path(src.slug)] = src.label
     return titles
 
 
@@ -114,38 +46,56 @@ def generated_pages(dataset: Dataset) -> dict[str, tuple[str, list[str]]]:
     """
     pages: dict[str, tuple[str, list[str]]] = {}
     for d in dataset.districts:
-        pages[f"practices/{d.slug}.md"] = (
+        pages[district_page_path(d.slug)] = (
             f'# {{{{ record_title("{d.id}") }}}}\n\n{{{{ district_page("{d.id}") }}}}\n', [d.origin.file])
-    for sid, slug in PLAN_SLUGS.items():
-        if sid in dataset.by_id:
-            src = dataset.source(sid)
-            pages[f"plans/{slug}.md"] = (
-                f'# {{{{ source_title("{sid}") }}}}\n\n{{{{ plan_page("{sid}") }}}}\n', [src.origin.file])
+    for src in plan_sources(dataset):
+        pages[plan_page_path(src.slug)] = (
+            f'# {{{{ source_title("{src.id}") }}}}\n\n{{{{ plan_page("{src.id}") }}}}\n', [src.origin.file])
     return pages
 
 
-STASH_TAG = '<div class="dz-stash" data-key="{key}"></div>'
-_STASH_RE = re.compile(STASH_TAG.format(key="([0-9]+)"))
+def expand_nav(nav: Any, dataset: Dataset) -> Any:
+    """Replace each section's placeholder index page with the index plus its generated pages."""
+    if nav is None:
+        return nav
+    pages = generated_pages(dataset)
+    titles = nav_titles(dataset)
+    out = []
+    for item in nav:
+        if isinstance(item, dict):
+            (title, value), = item.items()
+            if isinstance(value, str) and value in NAV_PLACEHOLDERS:
+                folder = NAV_PLACEHOLDERS[value]
+                children = [value] + [{titles[p]: p} if p in titles else p
+                                      for p in sorted(pages, key=lambda p: (titles.get(p, p), p)) if p.startswith(folder)]
+                out.append({title: children})
+                continue
+            if isinstance(value, list):
+                out.append({title: expand_nav(value, dataset)})
+                continue
+        out.append(item)
+    return out
 
 
-def stash(config: Any, fragment: str) -> Markup:
-    """Keep a large, finished HTML fragment away from Markdown: return a one-line placeholder block.
+def search_words(dataset: Dataset) -> list[str]:
+    """Words jieba must keep whole: glossary terms, aliases, search terms, practice and body names."""
+    words: set[str] = set()
+    for t in dataset.glossary:
+        words.update((t.term, *t.aliases, *t.search_terms))
+    for p in dataset.practices:
+        words.add(p.name)
+    for d in dataset.districts:
+        words.update((d.name, d.short))
+    for r in dataset.meeting_rules:
+        words.add(r.body)
+    return sorted(w for w in words if w and 2 <= len(w) <= 12 and not any(c in w for c in " ·“”\"'"))
 
-    Python-Markdown re-parses every raw HTML block tag by tag (md_in_html); for the ~2,000-tag
-    checklist on each roster school's page that was most of the build time. `unstash`
-    (on_page_content) puts the fragment back verbatim, before the glossary tooltips run.
-    """
-    state = state_for(config)
-    key = str(state.stashed)
-    state.stashed += 1
-    state.stash[key] = str(fragment)
-    return Markup(STASH_TAG.format(key=key))
 
-
-def unstash(config: Any, page_html: str, *, keep: bool = False) -> str:
-    """The page's HTML with its stashed fragments back in place of their placeholders."""
-    state = state_for(config)
-    if not state.stash:
-        return page_html
-    take = state.stash.get if keep else state.stash.pop
-    return _STASH_RE.sub(lambda m: take(m.group(1), m.group(0)), page_html)
+def glossary_terms(dataset: Dataset) -> dict[str, str]:
+    """Every active term and alias → the tooltip text "term：definition"."""
+    terms: dict[str, str] = {}
+    for t in dataset.glossary:
+        if t.active:
+            for word in (t.term, *t.aliases):
+                terms.setdefault(word, f"{t.term}：{t.definition}")
+    return terms

@@ -1,55 +1,26 @@
-/* 自查清单：按学校情况筛选检查项，在本机浏览器保存答案，导入/导出 JSON、导出 CSV、打印。
+/* 自查清单：按学校情况筛选检查项、区分规定项与参考项，在本机浏览器保存答案，导入/导出 JSON、导出 CSV、打印。
+ *
+ * Every rule here comes from the page's JSON (`checklist.spec` in macros/checklist.py): vocabularies,
+ * each item's applicability and the sources that make it a 规定项, the sources binding each district,
+ * the answers schema itself, labels and CSV headers. The functions in `Rules` implement the same
+ * specification as macros/checklist.py; tests/test_checklist_parity.py runs both over every profile.
  *
  * The rows are rendered (escaped) on the server; this script never builds HTML from data: it only
- * toggles `hidden`, sets textContent/values and creates a few fixed elements with DOM APIs.
- * No network access, no libraries. Blank tables (data-mode="blank") are left alone.
+ * toggles `hidden`, moves rows between groups, sets textContent/values and creates a few fixed
+ * elements with DOM APIs. No network access, no libraries. Blank tables (data-mode="blank") are left alone.
  *
  * Storage (localStorage):
  *   dzzld:v1:school:<学校名称>  answers document of a school typed into the interactive page
  *   dzzld:v1:last               the last school name used on the interactive page
  *   dzzld:v1:id:<SCH-…>         answers document of a roster school's own page
- * A stored document has the shape of an exported answers file (format dzzld-answers/1), plus
- * `retired_answers` / `unknown_answers` for answers that no longer match an item on the page.
+ * A stored document has the shape of an exported answers file, plus `retired_answers` /
+ * `unknown_answers` for answers that no longer match an item on the page.
  */
 (function () {
   "use strict";
 
   var PREFIX = "dzzld:v1:";
-  var FORMAT = "dzzld-answers/1";
-  var UNKNOWN = "未知";
-  var OTHER = "OTHER";
-  var PROFILE_KEYS = ["org_type", "mode", "stage", "ownership", "district"];
-  var CSV_HEADERS = ["序号", "编号", "维度", "检查项目", "检查内容", "依据", "佐证材料", "自评结果", "存在问题及整改措施", "佐证材料说明"];
-
-  // Mirrors schemas/answers.schema.json (tests/test_checklist_js_contract.py keeps them in step).
-  var SCHEMA = {
-    topKeys: ["format", "data_version", "exported_at", "school", "answers"],
-    required: ["format", "data_version", "school", "answers"],
-    versionPattern: /^\d+\.\d+\.\d+$/,
-    exportedAtMax: 40,
-    schoolKeys: ["id", "name", "district", "org_type", "mode", "stage", "ownership", "period"],
-    idMax: 48,
-    nameMax: 60,
-    districtMax: 48,
-    periodMax: 60,
-    enums: {
-      org_type: ["党委", "党总支", "党支部", "未知"],
-      mode: ["一肩挑", "分设", "未知"],
-      stage: ["幼儿园", "小学", "初中", "高中", "九年一贯制学校", "十二年一贯制学校", "完全中学", "中等职业学校", "未知"],
-      ownership: ["公办", "民办", "未知"]
-    },
-    itemPattern: /^CK-[A-Z0-9]+(-[A-Z0-9]+)*$/,
-    maxAnswers: 2000,
-    answerKeys: ["result", "note", "evidence"],
-    results: ["达标", "基本达标", "未达标", "不适用", ""],
-    noteMax: 2000,
-    evidenceMax: 1000
-  };
-
-  var FIELD_LABELS = {
-    name: "学校名称", district: "所属地区", org_type: "党组织类型", mode: "书记校长配备", stage: "学段",
-    ownership: "办学性质", period: "自查时段"
-  };
+  var FORMULA_START = /^[=+\-@\t\r]/;
 
   // ------------------------------------------------------------------------------------------
   // Small helpers
@@ -66,10 +37,6 @@
     return Array.from(s).length; // JSON Schema counts characters, not UTF-16 units
   }
 
-  function words(attr) {
-    return (attr || "").split(/\s+/).filter(Boolean);
-  }
-
   function today() {
     var d = new Date();
     var p = function (n) { return (n < 10 ? "0" : "") + n; };
@@ -79,6 +46,13 @@
   function safeFileName(name) {
     var s = (name || "").replace(/[\\/:*?"<>|\u0000-\u001f]+/g, "_").trim();
     return s || "未命名学校";
+  }
+
+  /* A CSV cell: formula characters defused with an apostrophe (OWASP), quoted when needed. */
+  function csvField(value) {
+    var s = value === null || value === undefined ? "" : String(value);
+    if (FORMULA_START.test(s)) s = "'" + s;
+    return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   }
 
   var store = {
@@ -92,67 +66,6 @@
       try { window.localStorage.removeItem(key); } catch (e) { /* nothing to do */ }
     }
   };
-
-  /* Check an answers document against the rules of schemas/answers.schema.json.
-   * Returns null when it conforms, otherwise a short Chinese description of the first problem. */
-  function checkAnswersDoc(doc) {
-    var k, i;
-    if (!isObject(doc)) return "文件内容不是一个 JSON 对象";
-    for (k in doc) if (own(doc, k) && SCHEMA.topKeys.indexOf(k) < 0) return "多出未知字段“" + k + "”";
-    for (i = 0; i < SCHEMA.required.length; i++) {
-      if (!own(doc, SCHEMA.required[i])) return "缺少必填字段“" + SCHEMA.required[i] + "”";
-    }
-    if (doc.format !== FORMAT) return "format 应为“" + FORMAT + "”";
-    if (typeof doc.data_version !== "string" || !SCHEMA.versionPattern.test(doc.data_version)) {
-      return "data_version 应为“1.2.3”形式的版本号";
-    }
-    if (own(doc, "exported_at") && (typeof doc.exported_at !== "string" || codePoints(doc.exported_at) > SCHEMA.exportedAtMax)) {
-      return "exported_at 应为不超过 " + SCHEMA.exportedAtMax + " 个字符的文字";
-    }
-    var s = doc.school;
-    if (!isObject(s)) return "school 应为对象";
-    for (k in s) if (own(s, k) && SCHEMA.schoolKeys.indexOf(k) < 0) return "school 中多出未知字段“" + k + "”";
-    if (!own(s, "name")) return "school 缺少学校名称（name）";
-    if (typeof s.name !== "string" || codePoints(s.name) < 1 || codePoints(s.name) > SCHEMA.nameMax) {
-      return "学校名称应为 1 至 " + SCHEMA.nameMax + " 个字符";
-    }
-    if (own(s, "id") && (typeof s.id !== "string" || codePoints(s.id) > SCHEMA.idMax)) return "school.id 格式不对";
-    if (own(s, "district") && (typeof s.district !== "string" || codePoints(s.district) > SCHEMA.districtMax)) {
-      return "school.district 格式不对";
-    }
-    if (own(s, "period") && (typeof s.period !== "string" || codePoints(s.period) > SCHEMA.periodMax)) {
-      return "自查时段应为不超过 " + SCHEMA.periodMax + " 个字符的文字";
-    }
-    for (k in SCHEMA.enums) {
-      if (own(SCHEMA.enums, k) && own(s, k) && SCHEMA.enums[k].indexOf(s[k]) < 0) {
-        return FIELD_LABELS[k] + "“" + String(s[k]) + "”不在允许范围内";
-      }
-    }
-    var a = doc.answers;
-    if (!isObject(a)) return "answers 应为对象";
-    var ids = Object.keys(a);
-    if (ids.length > SCHEMA.maxAnswers) return "答案超过 " + SCHEMA.maxAnswers + " 项";
-    for (i = 0; i < ids.length; i++) {
-      var id = ids[i], v = a[id];
-      if (!SCHEMA.itemPattern.test(id)) return "检查项编号“" + id + "”格式不对";
-      if (!isObject(v)) return id + " 的答案应为对象";
-      for (k in v) if (own(v, k) && SCHEMA.answerKeys.indexOf(k) < 0) return id + " 的答案中多出未知字段“" + k + "”";
-      if (!own(v, "result")) return id + " 的答案缺少自评结果（result）";
-      if (SCHEMA.results.indexOf(v.result) < 0) return id + " 的自评结果“" + String(v.result) + "”不在允许范围内";
-      if (own(v, "note") && (typeof v.note !== "string" || codePoints(v.note) > SCHEMA.noteMax)) {
-        return id + " 的存在问题及整改措施应为不超过 " + SCHEMA.noteMax + " 个字符的文字";
-      }
-      if (own(v, "evidence") && (typeof v.evidence !== "string" || codePoints(v.evidence) > SCHEMA.evidenceMax)) {
-        return id + " 的佐证材料说明应为不超过 " + SCHEMA.evidenceMax + " 个字符的文字";
-      }
-    }
-    return null;
-  }
-
-  function csvField(value) {
-    var s = value === null || value === undefined ? "" : String(value);
-    return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
-  }
 
   function download(fileName, text, type) {
     var blob = new Blob([text], { type: type });
@@ -168,24 +81,210 @@
   }
 
   // ------------------------------------------------------------------------------------------
+  // JSON Schema, the subset the answers schema uses (type, const, enum, anyOf, pattern, lengths,
+  // required, properties, additionalProperties, propertyNames, maxProperties). Returns the path and
+  // reason of the first problem, or null.
+
+  function typeOk(type, v) {
+    if (type === "object") return isObject(v);
+    if (type === "array") return Array.isArray(v);
+    if (type === "string") return typeof v === "string";
+    if (type === "integer") return typeof v === "number" && Math.floor(v) === v;
+    if (type === "number") return typeof v === "number";
+    if (type === "boolean") return typeof v === "boolean";
+    if (type === "null") return v === null;
+    return false;
+  }
+
+  function schemaError(schema, v, path) {
+    var k, i, err;
+    if (!isObject(schema)) return null;
+    if (own(schema, "type") && !typeOk(schema.type, v)) return { path: path, reason: "类型不对" };
+    if (own(schema, "const") && v !== schema["const"]) return { path: path, reason: "取值“" + String(v) + "”不在允许范围内" };
+    if (own(schema, "enum") && schema["enum"].indexOf(v) < 0) return { path: path, reason: "取值“" + String(v) + "”不在允许范围内" };
+    if (own(schema, "anyOf")) {
+      var any = schema.anyOf.some(function (s) { return schemaError(s, v, path) === null; });
+      if (!any) return { path: path, reason: "取值“" + String(v) + "”不在允许范围内" };
+    }
+    if (typeof v === "string") {
+      if (own(schema, "minLength") && codePoints(v) < schema.minLength) return { path: path, reason: "不能为空" };
+      if (own(schema, "maxLength") && codePoints(v) > schema.maxLength) {
+        return { path: path, reason: "太长（上限 " + schema.maxLength + " 字）" };
+      }
+      if (own(schema, "pattern") && !new RegExp(schema.pattern, "u").test(v)) return { path: path, reason: "“" + v + "”格式不对" };
+    }
+    if (isObject(v)) {
+      var keys = Object.keys(v);
+      if (own(schema, "required")) {
+        var missing = schema.required.filter(function (r) { return !own(v, r); });
+        if (missing.length) return { path: path, reason: "缺少必填字段（" + missing.join("、") + "）" };
+      }
+      if (own(schema, "maxProperties") && keys.length > schema.maxProperties) {
+        return { path: path, reason: "条目太多（上限 " + schema.maxProperties + "）" };
+      }
+      var props = isObject(schema.properties) ? schema.properties : {};
+      if (schema.additionalProperties === false) {
+        var extra = keys.filter(function (x) { return !own(props, x); });
+        if (extra.length) return { path: path, reason: "多出未知字段（" + extra.join("、") + "）" };
+      }
+      for (i = 0; i < keys.length; i++) {
+        k = keys[i];
+        if (own(schema, "propertyNames")) {
+          err = schemaError(schema.propertyNames, k, path.concat([k]));
+          if (err) return { path: path.concat([k]), reason: "“" + k + "”格式不对" };
+        }
+        if (own(props, k)) err = schemaError(props[k], v[k], path.concat([k]));
+        else if (isObject(schema.additionalProperties)) err = schemaError(schema.additionalProperties, v[k], path.concat([k]));
+        else err = null;
+        if (err) return err;
+      }
+    }
+    return null;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The rules: the same specification as macros/checklist.py
+
+  function Rules(spec) {
+    this.spec = spec;
+    this.kindRule = spec.kinds.rule;
+    this.kindReference = spec.kinds.reference;
+  }
+
+  /* Does an item apply? "maybe" when the profile leaves a deciding field unknown. */
+  Rules.prototype.fit = function (itemId, profile) {
+    var applies = this.spec.items[itemId].applies;
+    var result = "yes";
+    var keys = this.spec.profile_keys;
+    for (var i = 0; i < keys.length; i++) {
+      var allowed = applies[keys[i]];
+      if (!allowed || !allowed.length) continue;
+      var v = profile[keys[i]];
+      if (v === this.spec.unknown || !v) result = "maybe";
+      else if (allowed.indexOf(v) < 0) return "no";
+    }
+    return result;
+  };
+
+  /* 规定项 when a source that makes the item binding binds a school of this district. */
+  Rules.prototype.kind = function (itemId, district) {
+    var binding = this.spec.items[itemId].binding;
+    var bound = this.spec.district_sources[district] || this.spec.district_sources[this.spec.unknown];
+    for (var i = 0; i < binding.length; i++) {
+      if (bound.indexOf(binding[i]) >= 0) return { kind: this.kindRule, certain: true };
+    }
+    var maybe = district === this.spec.unknown && binding.length > 0;
+    return { kind: this.kindReference, certain: !maybe };
+  };
+
+  Rules.prototype.results = function (kind) {
+    return this.spec.results[kind];
+  };
+
+  /* The items for a profile: 规定项 first, then 参考项, numbered 1..n. */
+  Rules.prototype.select = function (profile) {
+    var self = this;
+    var out = [];
+    this.spec.order.forEach(function (id) {
+      var f = self.fit(id, profile);
+      if (f === "no") return;
+      var k = self.kind(id, profile.district);
+      out.push({ id: id, certain: f === "yes", kind: k.kind, kind_certain: k.certain });
+    });
+    var rules = out.filter(function (s) { return s.kind === self.kindRule; });
+    var refs = out.filter(function (s) { return s.kind !== self.kindRule; });
+    return rules.concat(refs).map(function (s, i) { s.number = i + 1; return s; });
+  };
+
+  /* Counts per kind and result, per dimension, and the 达标率 of the 规定项. */
+  Rules.prototype.summary = function (selected, answers) {
+    var self = this;
+    var u = this.spec.unanswered;
+    function blank(kind) {
+      var b = { total: 0, counts: {} };
+      b[u] = 0;
+      self.results(kind).forEach(function (r) { b.counts[r] = 0; });
+      return b;
+    }
+    var out = { total: selected.length, per_dimension: {} };
+    out[this.kindRule] = blank(this.kindRule);
+    out[this.kindReference] = blank(this.kindReference);
+    selected.forEach(function (s) {
+      var dimKey = self.spec.items[s.id].dimension;
+      var dim = out.per_dimension[dimKey];
+      if (!dim) {
+        dim = out.per_dimension[dimKey] = {};
+        dim[self.kindRule] = blank(self.kindRule);
+        dim[self.kindReference] = blank(self.kindReference);
+      }
+      var a = answers[s.id];
+      [out[s.kind], dim[s.kind]].forEach(function (bucket) {
+        bucket.total += 1;
+        if (a && own(bucket.counts, a.result)) bucket.counts[a.result] += 1;
+        else bucket[u] += 1;
+      });
+    });
+    var rule = out[this.kindRule];
+    var counted = rule.total - (rule.counts["不适用"] || 0);
+    out.compliance = counted ? (rule.counts["达标"] || 0) / counted : null;
+    return out;
+  };
+
+  /* Null when an answers document conforms to the answers schema, else a Chinese description. */
+  Rules.prototype.check = function (doc) {
+    var err = schemaError(this.spec.answers_schema, doc, []);
+    return err ? (err.path.join("/") || "(根)") + "：" + err.reason : null;
+  };
+
+  /* How an answers document fits the current data (as macros.checklist.migrate). */
+  Rules.prototype.migrate = function (doc, profile) {
+    var self = this;
+    var selected = {};
+    this.select(profile).forEach(function (s) { selected[s.id] = s; });
+    var out = { kept: {}, retired: {}, unknown: {}, new_items: [], replaced_by: {}, other_kind: {} };
+    Object.keys(doc.answers).forEach(function (id) {
+      var a = doc.answers[id];
+      if (own(self.spec.retired, id)) {
+        out.retired[id] = a;
+        if (self.spec.retired[id].replaced_by) out.replaced_by[id] = self.spec.retired[id].replaced_by;
+      } else if (!own(self.spec.items, id)) {
+        out.unknown[id] = a;
+      } else {
+        var kind = own(selected, id) ? selected[id].kind : self.kind(id, profile.district).kind;
+        if (a.result && self.results(kind).indexOf(a.result) < 0) {
+          out.other_kind[id] = a;
+          a = { result: "", note: a.note || "", evidence: a.evidence || "" };
+        }
+        out.kept[id] = { result: a.result, note: a.note || "", evidence: a.evidence || "" };
+      }
+    });
+    Object.keys(selected).forEach(function (id) {
+      if (!own(doc.answers, id)) out.new_items.push(id);
+    });
+    out.new_items.sort(function (a, b) { return selected[a].number - selected[b].number; });
+    return out;
+  };
+
+  // ------------------------------------------------------------------------------------------
   // One checklist on a page
 
-  function Checklist(root) {
+  function Checklist(root, spec) {
     this.root = root;
+    this.spec = spec;
+    this.rules = new Rules(spec);
     this.mode = root.getAttribute("data-mode");
     this.schoolId = root.getAttribute("data-school-id") || "";
-    this.version = root.getAttribute("data-data-version") || "";
-    var dataEl = root.querySelector("script.dz-checklist-data");
-    var data = {};
-    try { data = JSON.parse(dataEl ? dataEl.textContent : "{}") || {}; } catch (e) { data = {}; }
-    this.retired = isObject(data.retired) ? data.retired : {};
-    this.results = Array.isArray(data.results) ? data.results : SCHEMA.results.slice(0, 4);
-    this.districts = isObject(data.districts) ? data.districts : {};
+    this.version = spec.data_version;
     this.form = root.querySelector("form.dz-profile");
     this.messages = root.querySelector(".dz-messages");
     this.rows = Array.prototype.slice.call(root.querySelectorAll("tr.dz-item[data-item]"));
     this.byId = {};
     for (var i = 0; i < this.rows.length; i++) this.byId[this.rows[i].getAttribute("data-item")] = this.rows[i];
+    this.groups = {}; // "<kind>|<dimension>" -> tbody
+    var bodies = root.querySelectorAll("tbody.dz-dim");
+    for (var j = 0; j < bodies.length; j++) {
+      this.groups[bodies[j].getAttribute("data-kind") + "|" + bodies[j].getAttribute("data-dimension")] = bodies[j];
+    }
     this.extras = { retired_answers: {}, unknown_answers: {} }; // answers kept aside in storage
     this.boundKey = null; // storage key the form is currently saved under
     this.createdKeys = {}; // keys this page created (a name being typed), removable when the name changes
@@ -200,21 +299,21 @@
 
   Checklist.prototype.fieldValue = function (name) {
     var el = this.field(name);
-    if (!el) return "";
-    if (el.tagName === "OUTPUT") return "";
+    if (!el || el.tagName === "OUTPUT") return "";
     return el.value;
   };
 
-  /* The profile that decides which items apply. */
+  /* The profile that decides which items apply and which kind they are. */
   Checklist.prototype.profile = function () {
     var p = {};
-    for (var i = 0; i < PROFILE_KEYS.length; i++) {
-      var k = PROFILE_KEYS[i];
+    var keys = this.spec.profile_keys;
+    for (var i = 0; i < keys.length; i++) {
+      var k = keys[i];
       if (this.mode === "app") {
         var el = this.field(k);
-        p[k] = el && el.value ? el.value : UNKNOWN;
+        p[k] = el && el.value ? el.value : this.spec.unknown;
       } else {
-        p[k] = this.root.getAttribute("data-p-" + k) || UNKNOWN;
+        p[k] = this.root.getAttribute("data-p-" + k) || this.spec.unknown;
       }
     }
     return p;
@@ -230,63 +329,90 @@
     return PREFIX + "school:" + this.schoolName();
   };
 
-  // --- messages -------------------------------------------------------------------------------
-
   Checklist.prototype.say = function (text, isError) {
     if (!this.messages) return;
     this.messages.textContent = text;
     this.messages.classList.toggle("dz-error", !!isError);
   };
 
-  // --- applicability, numbering, summary --------------------------------------------------------
-
-  function fit(row, profile) {
-    var result = "yes";
-    for (var i = 0; i < PROFILE_KEYS.length; i++) {
-      var k = PROFILE_KEYS[i];
-      var allowed = words(row.getAttribute("data-" + k));
-      if (!allowed.length) continue;
-      var v = profile[k];
-      if (v === UNKNOWN || !v) result = "maybe";
-      else if (allowed.indexOf(v) < 0) return "no";
-    }
-    return result;
-  }
+  // --- applicability, kind, numbering, summary --------------------------------------------------
 
   Checklist.prototype.setMaybe = function (row, maybe) {
     var cell = row.querySelector("td.dz-c-item");
     if (!cell) return;
     var marker = cell.querySelector(".dz-maybe");
     if (maybe && !marker) {
-      cell.appendChild(document.createElement("br")).className = "dz-maybe-br";
       marker = document.createElement("span");
       marker.className = "dz-maybe";
       marker.textContent = "视学校情况适用";
-      cell.appendChild(marker);
+      cell.insertBefore(marker, cell.querySelector(".dz-kind-note"));
     } else if (!maybe && marker) {
-      var prev = marker.previousSibling;
-      if (prev && prev.nodeName === "BR") prev.remove();
       marker.remove();
     }
   };
 
+  /* Show the applicable rows, each in its kind's group, numbered in display order. */
   Checklist.prototype.applyFilter = function () {
-    var profile = this.profile();
-    var n = 0;
-    for (var i = 0; i < this.rows.length; i++) {
-      var row = this.rows[i];
-      var f = fit(row, profile);
-      row.hidden = f === "no";
-      if (f === "no") continue;
-      n += 1;
-      if (this.mode === "app") this.setMaybe(row, f === "maybe");
-      this.number(row, n);
-    }
+    var self = this;
+    var selected = this.rules.select(this.profile());
+    var shown = {};
+    selected.forEach(function (s) { shown[s.id] = s; });
+    this.rows.forEach(function (row) {
+      var id = row.getAttribute("data-item");
+      var s = shown[id];
+      row.hidden = !s;
+      if (!s) return;
+      if (row.getAttribute("data-kind") !== s.kind) {
+        row.setAttribute("data-kind", s.kind);
+        self.moveRow(row, s.kind);
+      }
+      if (self.mode === "app") self.setMaybe(row, !s.certain);
+      self.setKindNote(row, s);
+      self.number(row, s.number);
+      self.showOtherKind(row);
+    });
     var bodies = this.root.querySelectorAll("tbody.dz-dim");
-    for (var j = 0; j < bodies.length; j++) {
-      bodies[j].hidden = !bodies[j].querySelector("tr.dz-item:not([hidden])");
+    for (var j = 0; j < bodies.length; j++) bodies[j].hidden = !bodies[j].querySelector("tr.dz-item:not([hidden])");
+    var heads = this.root.querySelectorAll("tbody.dz-kind-head");
+    for (var h = 0; h < heads.length; h++) {
+      var kind = heads[h].getAttribute("data-kind");
+      heads[h].hidden = !selected.some(function (s) { return s.kind === kind; });
     }
+    this.selected = selected;
     this.updateSummary();
+  };
+
+  /* Move a row into its kind's group for its dimension, keeping the checklist order. */
+  Checklist.prototype.moveRow = function (row, kind) {
+    var dim = this.spec.items[row.getAttribute("data-item")].dimension;
+    var body = this.groups[kind + "|" + dim];
+    if (!body) return;
+    var order = Number(row.getAttribute("data-order"));
+    var next = null;
+    var rows = body.querySelectorAll("tr.dz-item");
+    for (var i = 0; i < rows.length; i++) {
+      if (Number(rows[i].getAttribute("data-order")) > order) { next = rows[i]; break; }
+    }
+    body.insertBefore(row, next);
+  };
+
+  Checklist.prototype.setKindNote = function (row, s) {
+    var note = row.querySelector(".dz-kind-note");
+    var notes = this.spec.notes && this.spec.notes[s.id];
+    if (!note || !notes) return;
+    var text = s.kind !== this.rules.kindRule && !s.kind_certain ? notes.maybe : notes[s.kind];
+    if (note.textContent !== text) note.textContent = text || "";
+  };
+
+  /* An answer of the item's other kind (e.g. 未达标 on what is now a 参考项) is kept, shown, not counted. */
+  Checklist.prototype.showOtherKind = function (row) {
+    var p = row.querySelector(".dz-other-kind");
+    if (!p) return;
+    var a = this.readAnswer(row);
+    var kind = row.getAttribute("data-kind");
+    var other = a.result && this.rules.results(kind).indexOf(a.result) < 0;
+    p.hidden = !other;
+    p.textContent = other ? "此前选择“" + a.result + "”（当时本项为另一类别），现为" + kind + "，不计入；请重新选择。" : "";
   };
 
   /* Number a visible row and keep its accessible names ("第 n 项…") in step. */
@@ -299,10 +425,6 @@
     if (note) note.setAttribute("aria-label", "第 " + n + " 项存在问题及整改措施");
     var ev = row.querySelector('.dz-c-note input[name^="evidence-"]');
     if (ev) ev.setAttribute("aria-label", "第 " + n + " 项佐证材料");
-  };
-
-  Checklist.prototype.visibleRows = function () {
-    return this.rows.filter(function (r) { return !r.hidden; });
   };
 
   Checklist.prototype.readAnswer = function (row) {
@@ -322,6 +444,7 @@
     var ev = row.querySelector('input[name="evidence-' + id + '"]');
     if (ev) ev.value = ans && typeof ans.evidence === "string" ? ans.evidence : "";
     this.updatePrintText(row);
+    this.showOtherKind(row);
   };
 
   Checklist.prototype.updatePrintText = function (row) {
@@ -339,46 +462,46 @@
     for (var i = 0; i < this.rows.length; i++) this.updatePrintText(this.rows[i]);
   };
 
+  Checklist.prototype.currentAnswers = function () {
+    var out = {};
+    for (var i = 0; i < this.rows.length; i++) out[this.rows[i].getAttribute("data-item")] = this.readAnswer(this.rows[i]);
+    return out;
+  };
+
   Checklist.prototype.updateSummary = function () {
-    var results = this.results;
-    var total = { total: 0, unanswered: 0 };
-    var perDim = {};
-    results.forEach(function (r) { total[r] = 0; });
-    for (var i = 0; i < this.rows.length; i++) {
-      var row = this.rows[i];
-      if (row.hidden) continue;
-      var dim = row.getAttribute("data-dimension") || "";
-      if (!perDim[dim]) {
-        perDim[dim] = { unanswered: 0 };
-        results.forEach(function (r) { perDim[dim][r] = 0; });
-      }
-      var res = this.readAnswer(row).result;
-      total.total += 1;
-      if (results.indexOf(res) >= 0) {
-        total[res] += 1;
-        perDim[dim][res] += 1;
-      } else {
-        total.unanswered += 1;
-        perDim[dim].unanswered += 1;
-      }
-    }
-    var counts = this.root.querySelector(".dz-summary-counts");
-    if (counts) {
-      var spans = counts.querySelectorAll("[data-count]");
+    var self = this;
+    var sum = this.rules.summary(this.selected || [], this.currentAnswers());
+    var u = this.spec.unanswered;
+    var lines = this.root.querySelectorAll("[data-summary-kind]");
+    for (var i = 0; i < lines.length; i++) {
+      var kind = lines[i].getAttribute("data-summary-kind");
+      var bucket = sum[kind];
+      var spans = lines[i].querySelectorAll("[data-count]");
       for (var j = 0; j < spans.length; j++) {
         var key = spans[j].getAttribute("data-count");
-        if (own(total, key)) spans[j].textContent = String(total[key]);
+        var text;
+        if (key === "total") text = String(bucket.total);
+        else if (key === u) text = String(bucket[u]);
+        else if (key === "compliance") text = sum.compliance === null ? "—" : (sum.compliance * 100).toFixed(1) + "%";
+        else text = String(bucket.counts[key] || 0);
+        if (spans[j].textContent !== text) spans[j].textContent = text;
       }
     }
     var dimRows = this.root.querySelectorAll("tr[data-summary-dimension]");
     for (var d = 0; d < dimRows.length; d++) {
-      var c = perDim[dimRows[d].getAttribute("data-summary-dimension")];
+      var c = sum.per_dimension[dimRows[d].getAttribute("data-summary-dimension")];
       dimRows[d].hidden = !c;
       if (!c) continue;
       var cells = dimRows[d].querySelectorAll("td[data-count]");
       for (var m = 0; m < cells.length; m++) {
         var ck = cells[m].getAttribute("data-count");
-        if (own(c, ck)) cells[m].textContent = String(c[ck]);
+        var value;
+        if (ck === u) value = c[self.rules.kindRule][u] + c[self.rules.kindReference][u];
+        else {
+          var parts = ck.split(":");
+          value = c[parts[0]].counts[parts[1]] || 0;
+        }
+        cells[m].textContent = String(value);
       }
     }
   };
@@ -387,19 +510,15 @@
 
   Checklist.prototype.schoolInfo = function () {
     var s = {};
-    if (this.mode === "school" && this.schoolId) s.id = this.schoolId;
+    if (this.schoolId) s.id = this.schoolId;
     s.name = this.schoolName();
     var p = this.profile();
-    s.district = p.district;
-    s.org_type = p.org_type;
-    s.mode = p.mode;
-    s.stage = p.stage;
-    s.ownership = p.ownership;
+    this.spec.profile_keys.forEach(function (k) { s[k] = p[k]; });
     s.period = this.fieldValue("period");
     return s;
   };
 
-  /* The answers document. For export: every visible item, "" when unanswered. For storage: every
+  /* The answers document. For export: every applicable item, "" when unanswered. For storage: every
    * item with something typed (hidden ones too, so changing the profile back loses nothing). */
   Checklist.prototype.buildDoc = function (forStorage) {
     var answers = {};
@@ -409,7 +528,7 @@
       if (forStorage ? (a.result || a.note || a.evidence) : !row.hidden) answers[row.getAttribute("data-item")] = a;
     }
     var doc = {
-      format: FORMAT, data_version: this.version, exported_at: new Date().toISOString(),
+      format: this.spec.format, data_version: this.version, exported_at: new Date().toISOString(),
       school: this.schoolInfo(), answers: answers
     };
     if (forStorage) {
@@ -430,52 +549,51 @@
   /* Put a document's profile (interactive page only), period and answers into the form.
    * Returns what did not fit: retired, unknown, new (applicable, unanswered) IDs, dropped profile values. */
   Checklist.prototype.applyDoc = function (doc) {
-    var report = { retired: [], unknown: [], newItems: [], profile: [] };
+    var self = this;
+    var report = { retired: [], unknown: [], newItems: [], profile: [], otherKind: [] };
     var school = isObject(doc.school) ? doc.school : {};
     if (this.mode === "app") {
       var name = this.field("name");
       if (name) name.value = typeof school.name === "string" ? school.name : "";
-      for (var i = 0; i < PROFILE_KEYS.length; i++) {
-        var k = PROFILE_KEYS[i];
-        var sel = this.field(k);
-        if (!sel) continue;
-        var v = typeof school[k] === "string" && school[k] ? school[k] : UNKNOWN;
+      this.spec.profile_keys.forEach(function (k) {
+        var sel = self.field(k);
+        if (!sel) return;
+        var v = typeof school[k] === "string" && school[k] ? school[k] : self.spec.unknown;
         var ok = Array.prototype.some.call(sel.options, function (o) { return o.value === v; });
         if (!ok) {
-          report.profile.push(FIELD_LABELS[k] + "“" + v + "”");
-          v = UNKNOWN;
+          report.profile.push(self.spec.profile_labels[k] + "“" + v + "”");
+          v = self.spec.unknown;
         }
         sel.value = v;
-      }
+      });
     }
     var period = this.field("period");
     if (period && period.tagName === "INPUT") period.value = typeof school.period === "string" ? school.period : "";
-
     var answers = isObject(doc.answers) ? doc.answers : {};
     this.extras = {
       retired_answers: isObject(doc.retired_answers) ? Object.assign({}, doc.retired_answers) : {},
       unknown_answers: isObject(doc.unknown_answers) ? Object.assign({}, doc.unknown_answers) : {}
     };
-    for (var r = 0; r < this.rows.length; r++) {
-      var id = this.rows[r].getAttribute("data-item");
-      this.writeAnswer(this.rows[r], isObject(answers[id]) ? answers[id] : null);
-    }
-    for (var aid in answers) {
-      if (!own(answers, aid) || own(this.byId, aid)) continue;
-      if (own(this.retired, aid)) {
-        this.extras.retired_answers[aid] = answers[aid];
+    this.rows.forEach(function (row) {
+      var id = row.getAttribute("data-item");
+      self.writeAnswer(row, isObject(answers[id]) ? answers[id] : null);
+    });
+    Object.keys(answers).forEach(function (aid) {
+      if (own(self.byId, aid)) return;
+      if (own(self.spec.retired, aid)) {
+        self.extras.retired_answers[aid] = answers[aid];
         report.retired.push(aid);
       } else {
-        this.extras.unknown_answers[aid] = answers[aid];
+        self.extras.unknown_answers[aid] = answers[aid];
         report.unknown.push(aid);
       }
-    }
+    });
     this.applyFilter();
-    var visible = this.visibleRows();
-    for (var n = 0; n < visible.length; n++) {
-      var vid = visible[n].getAttribute("data-item");
-      if (!own(answers, vid)) report.newItems.push(vid);
-    }
+    (this.selected || []).forEach(function (s) {
+      if (!own(answers, s.id)) report.newItems.push(s.id);
+      var a = answers[s.id];
+      if (isObject(a) && a.result && self.rules.results(s.kind).indexOf(a.result) < 0) report.otherKind.push(s.id);
+    });
     return report;
   };
 
@@ -494,7 +612,7 @@
     }
     if (report.retired.length) {
       lines.push("以下检查项已停用，其答案另行保存、不计入本表：" + report.retired.map(function (id) {
-        var r = self.retired[id] || {};
+        var r = self.spec.retired[id] || {};
         var s = id + "（" + (r.title || "") + "）";
         if (r.replaced_by) s += "，由 " + self.describeItem(r.replaced_by) + " 取代";
         return s;
@@ -503,6 +621,10 @@
     if (report.unknown.length) {
       lines.push((this.mode === "school" ? "本校自查表中没有以下编号（本数据版本中没有，或不适用于本校），其答案另行保存：" :
         "本数据版本中没有以下编号，其答案另行保存：") + report.unknown.join("、"));
+    }
+    if (report.otherKind.length) {
+      lines.push("以下检查项的类别（规定项/参考项）已改变，原来的答案保留在该项下、不计入，请重新选择：" +
+        report.otherKind.map(function (id) { return self.describeItem(id); }).join("；"));
     }
     if (versionDiffers && report.newItems.length) {
       var many = report.newItems.length > 15;
@@ -580,8 +702,6 @@
     if (this.pendingKey !== key) return;
     this.pendingKey = null;
     var name = this.schoolName();
-    // The form's previous key: a half-typed name (or no name) holding only a copy, unless the
-    // answers were typed without a school name (a draft): then it stays, and the user is told where.
     var old = this.boundKey;
     var unnamed = PREFIX + "school:";
     var removable = old && old !== key && (this.createdKeys[old] || old === unnamed);
@@ -612,27 +732,27 @@
     this.say("已导出 " + Object.keys(doc.answers).length + " 项的答案（JSON）。可用“导入 JSON”在其他电脑上恢复。");
   };
 
-  Checklist.prototype.exportCsv = function () {
+  Checklist.prototype.csvText = function () {
     var self = this;
-    var lines = [CSV_HEADERS.map(csvField).join(",")];
-    this.visibleRows().forEach(function (row) {
-      var id = row.getAttribute("data-item");
+    var lines = [this.spec.csv_headers.map(csvField).join(",")];
+    var name = this.schoolName();
+    (this.selected || []).forEach(function (s) {
+      var row = self.byId[s.id];
       var a = self.readAnswer(row);
       lines.push([
-        textOf(row.querySelector("td.dz-no")),
-        id,
-        self.dimensionName(row.getAttribute("data-dimension")),
-        textOf(row.querySelector(".dz-item-title")),
-        checkText(row.querySelector("td.dz-c-check")),
-        basisText(row.querySelector("td.dz-c-basis")),
-        textOf(row.querySelector("td.dz-c-ev")),
+        self.schoolId, name, s.number, s.id, s.kind, self.spec.dimensions[self.spec.items[s.id].dimension],
+        textOf(row.querySelector(".dz-item-title")), checkText(row.querySelector("td.dz-c-check")),
+        row.querySelector("td.dz-c-basis").getAttribute("data-basis"), textOf(row.querySelector("td.dz-c-ev")),
         a.result, a.note, a.evidence
       ].map(csvField).join(","));
     });
+    return "\ufeff" + lines.join("\r\n") + "\r\n";
+  };
+
+  Checklist.prototype.exportCsv = function () {
     var name = this.schoolName() || "自查表";
-    download(safeFileName(name) + "-自查-" + today() + ".csv", "\ufeff" + lines.join("\r\n") + "\r\n",
-      "text/csv;charset=utf-8");
-    this.say("已导出 CSV（" + (lines.length - 1) + " 项），可用 Excel 或 WPS 打开。");
+    download(safeFileName(name) + "-自查-" + today() + ".csv", this.csvText(), "text/csv;charset=utf-8");
+    this.say("已导出 CSV（" + (this.selected || []).length + " 项），可用 Excel 或 WPS 打开。");
   };
 
   function textOf(el) {
@@ -649,27 +769,6 @@
     return out.replace(/\s+/g, " ").trim();
   }
 
-  function basisText(cell) {
-    if (!cell) return "";
-    // Record IDs in the item's own order, as the Python CSV writes them.
-    if (cell.hasAttribute("data-basis")) return cell.getAttribute("data-basis");
-    // Older markup: link titles, or the ID labels of pages built without links.
-    var links = cell.querySelectorAll("a");
-    if (links.length) {
-      return Array.prototype.map.call(links, function (a) { return a.getAttribute("title") || textOf(a); }).join("；");
-    }
-    var ids = cell.querySelectorAll(".dz-id");
-    if (ids.length) return Array.prototype.map.call(ids, textOf).join("；");
-    return textOf(cell);
-  }
-
-  Checklist.prototype.dimensionName = function (dim) {
-    var th = this.root.querySelector('tr[data-summary-dimension="' + dim + '"] th');
-    if (th) return textOf(th);
-    var body = this.root.querySelector('tbody.dz-dim[data-dimension="' + dim + '"] .dz-dim-row th');
-    return body ? textOf(body) : dim || "";
-  };
-
   Checklist.prototype.importText = function (text) {
     var doc;
     try {
@@ -678,7 +777,7 @@
       this.say("导入失败：文件不是有效的 JSON。本校已保存的答案没有改变。", true);
       return;
     }
-    var problem = checkAnswersDoc(doc);
+    var problem = this.rules.check(doc);
     if (problem) {
       this.say("导入失败：不是本站导出的答案文件（" + problem + "）。本校已保存的答案没有改变。", true);
       return;
@@ -714,54 +813,46 @@
     this.say(lines.join("\n"));
   };
 
+  Checklist.prototype.resetForm = function () {
+    var self = this;
+    this.boundKey = null;
+    this.pendingKey = null;
+    this.extras = { retired_answers: {}, unknown_answers: {} };
+    if (this.mode === "app") {
+      var n = this.field("name");
+      if (n) n.value = "";
+      this.spec.profile_keys.forEach(function (k) {
+        var sel = self.field(k);
+        if (sel) sel.value = self.spec.unknown;
+      });
+      this.warnedNoName = false;
+    }
+    var period = this.field("period");
+    if (period && period.tagName === "INPUT") period.value = "";
+    this.rows.forEach(function (row) { self.writeAnswer(row, null); });
+    this.applyFilter();
+  };
+
   Checklist.prototype.clear = function () {
     var name = this.schoolName();
     var label = name ? "“" + name + "”" : "本表";
     if (!window.confirm("确定清除" + label + "的全部答案？此操作不能撤销。")) return;
     store.remove(this.storageKey());
     if (this.boundKey) store.remove(this.boundKey);
-    this.boundKey = null;
-    this.pendingKey = null;
-    this.extras = { retired_answers: {}, unknown_answers: {} };
-    if (this.mode === "app") {
-      if (store.get(PREFIX + "last") === name) store.remove(PREFIX + "last");
-      var n = this.field("name");
-      if (n) n.value = "";
-      for (var i = 0; i < PROFILE_KEYS.length; i++) {
-        var sel = this.field(PROFILE_KEYS[i]);
-        if (sel) sel.value = UNKNOWN;
-      }
-      this.warnedNoName = false;
-    }
-    var period = this.field("period");
-    if (period && period.tagName === "INPUT") period.value = "";
-    for (var r = 0; r < this.rows.length; r++) this.writeAnswer(this.rows[r], null);
-    this.applyFilter();
+    if (this.mode === "app" && store.get(PREFIX + "last") === name) store.remove(PREFIX + "last");
+    this.resetForm();
     this.say("已清除" + label + "的全部答案。");
   };
 
-  /* Interactive page: keep this school's saved answers and start an empty form for another school
-   * (for a `button[data-action=new]`, should the page offer one). */
+  /* Interactive page: keep this school's saved answers and start an empty form for another school. */
   Checklist.prototype.startAnother = function () {
     if (this.mode !== "app") return;
     var name = this.schoolName();
     if (this.hasAnyAnswer()) this.save();
-    this.boundKey = null;
-    this.pendingKey = null;
     this.createdKeys = {};
-    this.extras = { retired_answers: {}, unknown_answers: {} };
-    var n = this.field("name");
-    if (n) n.value = "";
-    for (var i = 0; i < PROFILE_KEYS.length; i++) {
-      var sel = this.field(PROFILE_KEYS[i]);
-      if (sel) sel.value = UNKNOWN;
-    }
-    var period = this.field("period");
-    if (period) period.value = "";
-    for (var r = 0; r < this.rows.length; r++) this.writeAnswer(this.rows[r], null);
-    this.applyFilter();
-    this.warnedNoName = false;
+    this.resetForm();
     this.say((name ? "“" + name + "”的答案已保存在本机。" : "") + "请填写另一所学校的名称；输入已保存过的学校名称可载入其答案。");
+    var n = this.field("name");
     if (n && n.focus) n.focus();
   };
 
@@ -775,6 +866,7 @@
     if (row) {
       if (t.type === "radio") {
         if (ev.type !== "change") return;
+        this.showOtherKind(row);
         this.updateSummary();
       } else {
         this.updatePrintText(row);
@@ -788,7 +880,7 @@
       else this.onNameChange();
       return;
     }
-    if (PROFILE_KEYS.indexOf(t.name) >= 0 && this.mode === "app") {
+    if (this.spec.profile_keys.indexOf(t.name) >= 0 && this.mode === "app") {
       if (ev.type !== "change") return;
       this.applyFilter();
     }
@@ -799,10 +891,7 @@
     var self = this;
     if (this.mode === "app") {
       var last = store.get(PREFIX + "last");
-      if (last !== null) {
-        var key = PREFIX + "school:" + last;
-        if (store.get(key) !== null) this.loadStored(key);
-      }
+      if (last !== null && store.get(PREFIX + "school:" + last) !== null) this.loadStored(PREFIX + "school:" + last);
     } else {
       this.loadStored(this.storageKey());
     }
@@ -836,7 +925,7 @@
     window.addEventListener("storage", function (ev) {
       if (!ev.key || ev.key !== self.boundKey) return;
       if (ev.newValue === null) {
-        for (var r = 0; r < self.rows.length; r++) self.writeAnswer(self.rows[r], null);
+        self.rows.forEach(function (row) { self.writeAnswer(row, null); });
         var period = self.field("period");
         if (period && period.tagName === "INPUT") period.value = "";
         self.applyFilter();
@@ -866,19 +955,26 @@
     reader.readAsText(file, "utf-8");
   };
 
+  function readSpec(root) {
+    var el = root.querySelector("script.dz-checklist-data");
+    try { return JSON.parse(el ? el.textContent : "null"); } catch (e) { return null; }
+  }
+
   function init() {
     var roots = document.querySelectorAll(".dz-checklist");
     for (var i = 0; i < roots.length; i++) {
       var root = roots[i];
       var mode = root.getAttribute("data-mode");
       if (root.getAttribute("data-dz-ready") || (mode !== "app" && mode !== "school")) continue;
+      var spec = readSpec(root);
+      if (!spec) continue; // the page reads and prints without the script
       root.setAttribute("data-dz-ready", "1");
-      new Checklist(root).start();
+      new Checklist(root, spec).start();
     }
   }
 
-  // Exposed for tests only (pure functions; nothing here touches the page).
-  window.dzChecklist = { checkAnswersDoc: checkAnswersDoc, csvField: csvField, fit: fit, schema: SCHEMA, csvHeaders: CSV_HEADERS };
+  // Exposed for tests: the pure rules and helpers (nothing here touches the page).
+  window.dzChecklist = { Rules: Rules, csvField: csvField, schemaError: schemaError, readSpec: readSpec };
 
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(init); // Material's instant navigation, when enabled
