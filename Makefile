@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help install validate build serve offline test lint bench checklists rollup clean
+.PHONY: help install validate build serve offline test test-fast lint bench checklists rollup clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -35,15 +35,19 @@ offline: validate ## build site-offline/: open site-offline/index.html from disk
 test: $(STAMP) ## run the whole test suite (browser tests need /usr/bin/chromium)
 	$(BIN)/python -m pytest
 
+test-fast: $(STAMP) ## the inner loop: every test but the browser and whole-site ones (about a minute)
+	$(BIN)/python -m pytest -m "not browser and not slow" -q
+
 lint: $(STAMP) ## ruff, yamllint and the GitHub workflow schemas
-	$(BIN)/ruff check macros tests
+	$(BIN)/ruff check macros tests benchmarks
+	$(BIN)/vulture
 	$(BIN)/yamllint -s data .github
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-issue-forms $(filter-out %/config.yml,$(wildcard .github/ISSUE_TEMPLATE/*.yml))
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-issue-config .github/ISSUE_TEMPLATE/config.yml
 
 bench: $(STAMP) ## benchmarks against same-run baselines; writes bench-results.json
-	$(BIN)/python -m macros.bench
+	$(BIN)/python benchmarks/bench.py
 
 checklists: $(STAMP) ## printable checklists (HTML, PDF, XLSX) for the bundled roster into out/checklists
 	$(BIN)/python -m macros checklists --pdf --out out/checklists

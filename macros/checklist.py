@@ -80,10 +80,6 @@ class Selected:
     number: int = 0
     kind: Kind = Kind(RULE)
 
-    @property
-    def is_rule(self) -> bool:
-        return self.kind.kind == RULE
-
 
 def select(dataset: Dataset, profile: Profile) -> list[Selected]:
     """The items for a profile, each with its kind, numbered 1..n (序号) in the order the checklist
@@ -132,13 +128,6 @@ class Answers:
     school: Mapping[str, str]
     answers: Mapping[str, Answer]
     exported_at: str = ""
-
-    def to_json(self) -> str:
-        doc = {"format": ANSWERS_FORMAT, "data_version": self.data_version, "exported_at": self.exported_at,
-               "school": dict(self.school),
-               "answers": {k: {"result": a.result, "note": a.note, "evidence": a.evidence}
-                           for k, a in sorted(self.answers.items())}}
-        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
 class AnswersError(ValueError):

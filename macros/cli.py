@@ -37,7 +37,7 @@ _ARGPARSE_MESSAGES = (
 
 class ChineseHelp(argparse.HelpFormatter):
     def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
-        super().add_usage(usage, actions, groups, prefix="用法：")
+        super().add_usage(usage, actions, groups, prefix="用法：" if prefix is None else prefix)
 
 
 class Parser(argparse.ArgumentParser):

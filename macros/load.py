@@ -262,7 +262,7 @@ def _compose(text: str, name: str, pos: Positions) -> tuple[Any, list[Problem]]:
     documents = 0
     seen_root = False
 
-    def place(value: Any, mark: Any, is_collection: bool) -> tuple[Path_, bool]:
+    def place(value: Any, mark: Any) -> tuple[Path_, bool]:
         """Attach a value to the open container; returns its path and whether it was kept."""
         nonlocal root, seen_root
         where = (mark.line + 1, mark.column + 1)
@@ -311,7 +311,7 @@ def _compose(text: str, name: str, pos: Positions) -> tuple[Any, list[Problem]]:
                 if len(stack) >= MAX_DEPTH:
                     return None, [Problem(name, m.line + 1, m.column + 1, "", f"嵌套层级过深（超过 {MAX_DEPTH} 层）")]
                 container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
-                path, _kept = place(container, m, True)
+                path, _kept = place(container, m)
                 stack.append(_Frame(container, path))
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 stack.pop()
@@ -334,7 +334,7 @@ def _compose(text: str, name: str, pos: Positions) -> tuple[Any, list[Problem]]:
                         pos.keys[(*top.path, event.value)] = where
                         top.key, top.key_ok = event.value, True
                     continue
-                path, kept = place(None, m, False)
+                path, kept = place(None, m)
                 value = _scalar_value(tag, event.value, where, path, name, problems)
                 if kept:
                     parent = stack[-1].container if stack else None

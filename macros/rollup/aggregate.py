@@ -331,10 +331,10 @@ def aggregate(ds: Dataset, rows: Sequence[RosterRow], submissions: Iterable[Subm
         applicable_all += len(applicable)
         org_schools[(p.org_type, "schools")] += 1
         mode_schools[(p.mode, "schools")] += 1
-        item_applicable.update(applicable)
+        item_applicable.update(applicable.keys())
         sub = chosen.get(idx)
         if sub is None:
-            item_missing.update(applicable)
+            item_missing.update(applicable.keys())
             school_rows.append(SchoolRow(idx + 1, row, "", len(applicable), tally(Counter())))
             continue
         org_schools[(p.org_type, "submitted")] += 1

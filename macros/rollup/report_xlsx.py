@@ -15,7 +15,6 @@ from .aggregate import Rollup, columns
 from .read import Problem
 from .report_html import ReportMeta, basis_of
 
-SHEETS = ("汇总", "检查项", "维度", "党组织类型", "书记校长配备", "整改台账", "问题", "说明")
 LEDGER_HEADERS = ("序号", "学校编号", "学校名称", "所属地区", "编号", "检查项目", "维度", "自评结果", "存在问题及整改措施",
                   "佐证材料说明", "答案文件")
 PROBLEM_HEADERS = ("序号", "文件", "类型", "说明", "处理")

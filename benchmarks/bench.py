@@ -1,6 +1,6 @@
 """Benchmarks (`make bench`): every figure measured in this run, against a baseline measured in the same run.
 
-    python -m macros.bench [--quick] [--json bench-results.json]
+    python benchmarks/bench.py [--quick] [--json bench-results.json]
 
 The machine is small and shared, so absolute seconds are noisy; where a baseline exists the figure
 is reported as a ratio to it, and both are measured in the same run (interleaved where it matters).
@@ -10,7 +10,7 @@ made while the benchmark runs do not mix into its numbers.
 Figures (full mode sizes; --quick uses small sizes, one run each, and finishes in about a minute):
 
 1. macro overhead: full `mkdocs build` vs a plain mkdocs-material build of the same pages with the
-   macros already expanded (DZZLD_DUMP_MARKDOWN), no macros plugin, no hooks; interleaved A B A B.
+   macros already expanded (DZZLD_DUMP_MARKDOWN), without the macros and dzzld plugins; interleaved A B A B.
 2. validation of the bundled data and of synthetic data 10x and 100x larger; per-record cost ratio.
 3. site build with rosters of 0, 485 and 5,000 schools: seconds, bytes, search index bytes.
 4. batch output (HTML + XLSX) for 485 schools, PDF rate on a sample, peak memory for 485 and 5,000.
@@ -49,6 +49,7 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this file is run as a script from the project, not installed
 PROJECT_PARTS = ("data", "docs", "schemas", "overrides", "macros")
 PROJECT_FILES = ("mkdocs.yml", "CONTRIBUTING.md", "pyproject.toml")
 SEARCH_QUERY = "三重一大"
@@ -201,7 +202,7 @@ class Bench:
     # 2. validation
 
     def validation(self) -> None:
-        from .validate import validate
+        from macros.validate import validate
 
         mults = self.sizes.validation
         keys = ("validate_small", "validate_mid", "validate_large") if len(mults) == 3 else \
@@ -259,7 +260,7 @@ class Bench:
     # 3. roster scale
 
     def roster_scale(self) -> None:
-        from .model import load_dataset
+        from macros.model import load_dataset
 
         ds = load_dataset(self.project, data_dir=self.project / "data")
         rows: dict[int, dict[str, Any]] = {}
@@ -300,7 +301,7 @@ class Bench:
     # 4. batch output
 
     def batch(self) -> None:
-        from .model import load_dataset
+        from macros.model import load_dataset
 
         ds = load_dataset(self.project, data_dir=self.project / "data")
         sizes = sorted({self.sizes.batch, *self.sizes.memory})
@@ -336,22 +337,22 @@ class Bench:
 
     def pdf(self, ds: Any, html_xlsx_seconds: float) -> None:
         """PDF rate on a sample: one Chromium printing serially (baseline) vs the batch's pool (PdfPool)."""
-        from . import batch
-        from .checklist import select
-        from .rollup import synthetic_roster
+        from macros import batch, pdf
+        from macros.checklist import select
+        from macros.rollup.synthetic import synthetic_roster
 
         n = self.sizes.pdf_sample
         out = self.work / "pdf-sample"
         out.mkdir()
         jobs = []
         for row in synthetic_roster(ds, n, seed=7):
-            html = out / f"{batch.safe_filename(row.profile)}.html"
+            html = out / f"{batch.file_stem(row.profile)}.html"
             html.write_text(batch.standalone_html(ds, row.profile, select(ds, row.profile), build="bench"),
                             encoding="utf-8")
             jobs.append((html, f"{row.profile.name} · bench"))
         # serial: one browser, one page, as batch printed before PdfPool
         t = time.perf_counter()
-        printer = batch.PdfPrinter()
+        printer = pdf.PdfPrinter()
         serial_start = time.perf_counter() - t
         t = time.perf_counter()
         try:
@@ -362,7 +363,7 @@ class Bench:
         serial = (time.perf_counter() - t) / n
         # the batch's pool
         t = time.perf_counter()
-        pool = batch.PdfPool()
+        pool = pdf.PdfPool()
         pool_start = time.perf_counter() - t
         t = time.perf_counter()
         try:
@@ -404,7 +405,7 @@ class Bench:
             raise RuntimeError(f"{chromium} not found: page weight and search timing need Chromium")
         from playwright.sync_api import sync_playwright
 
-        from .batch import CHROMIUM_ARGS
+        from macros.pdf import CHROMIUM_ARGS
 
         base = serve(self.main_site)
         with sync_playwright() as pw:
@@ -429,8 +430,10 @@ class Bench:
     # 7. roll-up
 
     def rollup(self) -> None:
-        from .model import load_dataset
-        from .rollup import aggregate, synthetic_roster, synthetic_submissions
+        from macros.model import load_dataset
+        from macros.rollup.aggregate import aggregate
+        from macros.rollup.synthetic import synthetic_roster, synthetic_submissions
+        from macros.roster import value_aliases
 
         ds = load_dataset(self.project, data_dir=self.project / "data")
         n = self.sizes.rollup
@@ -439,7 +442,7 @@ class Bench:
         times = []
         for _ in range(1 if self.quick else 3):
             t = time.perf_counter()
-            result = aggregate(ds, roster, subs)
+            result = aggregate(ds, roster, subs, value_aliases(ds, self.project)["district"])
             times.append(time.perf_counter() - t)
         self.add(Figure("rollup_aggregate", f"roll-up aggregate, {n:,} schools", "s", value=statistics.median(times),
                         target=f"≤ {TARGET_ROLLUP_S:g} s" + ("" if n == 5000 else " (at 5,000)"),
@@ -489,7 +492,7 @@ def run_measured(cmd: list[str], *, cwd: Path, env: dict[str, str], timeout: flo
 
 
 def _seeds_dir() -> Path | None:
-    from .validate import default_seeds_dir
+    from macros.validate import default_seeds_dir
 
     d = default_seeds_dir(ROOT)
     return d.resolve() if d.is_dir() else None
@@ -499,33 +502,23 @@ def tree_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-class _LooseLoader(yaml.SafeLoader):
-    """Reads mkdocs.yml's plain structure: !ENV takes the environment or its default, other tags give None."""
-
-
-def _loose_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if suffix == "!ENV" or suffix == "ENV":
-        if isinstance(node, yaml.SequenceNode):
-            values = loader.construct_sequence(node)
-            return os.environ.get(str(values[0]), values[-1] if len(values) > 1 else None)
-        return os.environ.get(str(loader.construct_scalar(node)))
-    return None
-
-
-_LooseLoader.add_multi_constructor("!", _loose_tag)
-_LooseLoader.add_multi_constructor("tag:yaml.org,2002:python/", _loose_tag)
-
-
 def plain_config(project: Path, docs: Path) -> str:
-    """mkdocs.plain.yml: the site's config minus the macros plugin and the hooks, over the expanded pages."""
-    from . import hooks, site
-    from .model import load_dataset
+    """mkdocs.plain.yml: the site's config minus the macros and dzzld plugins, over the expanded pages.
 
-    raw = yaml.load((project / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_LooseLoader)  # noqa: S506
-    plugins = [p for p in raw.get("plugins", []) if not (p == "macros" or (isinstance(p, dict) and "macros" in p))]
+    mkdocs.yml is read with mkdocs' own YAML loader (it resolves !ENV and the python tags itself).
+    """
+    from mkdocs.utils.yaml import yaml_load
+
+    from macros.model import load_dataset
+    from macros.site import expand_nav
+
+    with open(project / "mkdocs.yml", encoding="utf-8") as f:
+        raw = yaml_load(f)
+    ours = ("macros", "dzzld")
+    plugins = [p for p in raw.get("plugins", []) if not (p in ours or (isinstance(p, dict) and set(p) & set(ours)))]
     ds = load_dataset(project, data_dir=project / "data")
-    nav = hooks._expand_nav(copy.deepcopy(raw.get("nav")), site.BuildState(project, ds))
-    derived = {"INHERIT": "mkdocs.yml", "docs_dir": str(docs), "hooks": [], "plugins": plugins, "nav": nav}
+    nav = expand_nav(copy.deepcopy(raw.get("nav")), ds)
+    derived = {"INHERIT": "mkdocs.yml", "docs_dir": str(docs), "plugins": plugins, "nav": nav}
     return yaml.safe_dump(derived, allow_unicode=True, sort_keys=False)
 
 
@@ -557,7 +550,7 @@ def synthetic_data(src: Path, dst: Path, multiple: int) -> None:
     Names that must be unique (school names, district names and slugs, glossary terms) get the copy
     number too. Copy 0 is the bundled data unchanged; meta.yaml is not multiplied.
     """
-    from .load import load_file
+    from macros.load import load_file
 
     shutil.rmtree(dst, ignore_errors=True)
     shutil.copytree(src, dst)
@@ -618,7 +611,7 @@ def roster_data_dir(src: Path, dst: Path, ds: Any, n: int) -> None:
 
 
 def roster_records(ds: Any, n: int) -> list[dict[str, Any]]:
-    from .rollup import synthetic_roster
+    from macros.rollup.synthetic import synthetic_roster
 
     return [{"id": r.profile.school_id, "name": r.profile.name, "district": r.profile.district,
              "org_type": r.profile.org_type, "mode": r.profile.mode, "stage": r.profile.stage,
@@ -800,7 +793,7 @@ STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m macros.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python benchmarks/bench.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one run each (about a minute)")
     parser.add_argument("--json", default="bench-results.json", help="where to write the results (JSON)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary work folder")
