@@ -25,9 +25,11 @@ from .model import (
     Figure,
     Record,
     Responsibility,
+    Source,
 )
+from .scope import force_label
 from .site import plan_page_path, plan_sources
-from .vocab import ASPECT_LABELS, MEETING_BODIES, RELATION_LABELS, SUPPORT_LABELS
+from .vocab import ASPECT_LABELS, MEETING_BODIES, RELATION_LABELS, SOURCE_KIND_LABELS, SUPPORT_LABELS
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -133,18 +135,39 @@ class CiteView:
     loc: str
     href: str
     title: str
+    note: str = ""
+    copy_url: str = ""  # the copy actually read, when it is not the source's own page
 
 
 def cite_views(record: Record, ds: Dataset, link: Linker) -> list[CiteView]:
     out = []
     for c in record.cite:
         src = ds.source(c.src)
-        out.append(CiteView(src.label, c.loc, link.record(c.src), src.title))
+        out.append(CiteView(src.label, c.loc, link.record(c.src), src.title, c.note, safe_url(c.url)))
     return out
 
 
+def record_scope(ds: Dataset, record: Record) -> str:
+    """The level of the record's source (全国, 区县, 学校自定 …): what the 全国性规定 filter looks at."""
+    src = ds.by_id.get(record.cite[0].src) if record.cite else None
+    return src.level if isinstance(src, Source) else ""
+
+
+def force_title(ds: Dataset, record: Record) -> str:
+    """The tooltip of a force label: the words it rests on and what they mean for a school."""
+    if not record.force:
+        return ""
+    binding = "可作为规定项的依据" if record.force in ds.vocab.binding_forces else "不作为规定项的依据"
+    quote = f"原文：“{record.force_quote}”。" if record.force_quote else "原文未写明约束力。"
+    note = f"{record.force_note}" if record.force_note else ""
+    return f"{quote}{binding}（还要看来源是否约束本校）。{note}"
+
+
 def _common(ds: Dataset, link: Linker) -> dict[str, Any]:
-    return {"ds": ds, "link": link, "cites": lambda r: cite_views(r, ds, link)}
+    return {"ds": ds, "link": link, "cites": lambda r: cite_views(r, ds, link),
+            "force": lambda r: force_label(ds, r), "force_title": lambda r: force_title(ds, r),
+            "scope": lambda r: record_scope(ds, r),
+            "binds": lambda r: "binding" if r.force in ds.vocab.binding_forces else "guidance"}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -317,7 +340,7 @@ def glossary(ds: Dataset, link: Linker) -> Markup:
 
 def sources(ds: Dataset, link: Linker) -> Markup:
     rows = [(s, [r for r in ds.citing(s.id)]) for s in ds.sources if s.active]
-    return render_template("sources.html", rows=rows, **_common(ds, link))
+    return render_template("sources.html", rows=rows, kind_labels=SOURCE_KIND_LABELS, **_common(ds, link))
 
 
 def variants(ds: Dataset, link: Linker) -> Markup:
@@ -326,8 +349,9 @@ def variants(ds: Dataset, link: Linker) -> Markup:
 
 
 def policy(ds: Dataset, link: Linker) -> Markup:
-    national = [s for s in ds.sources if s.active and s.kind in ("official", "repost") and s.parts]
-    basis = [s for s in ds.sources if s.active and s.kind in ("official", "repost") and not s.parts]
+    everyone = [s for s in ds.sources if s.active and ds.vocab.level_binds.get(s.level) == "all"]
+    national = [s for s in everyone if s.parts]
+    basis = [s for s in everyone if not s.parts]
     role = [v for v in ds.variants if v.active and v.topic in ("role", "date")]
     principles = [t for t in ds.glossary if t.active and t.principle]
     return render_template("policy.html", national=national, basis=basis, role=role, principles=principles,

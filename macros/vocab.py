@@ -43,6 +43,9 @@ SUPPORT_LABELS: Mapping[str, str] = MappingProxyType({
 RELATION_LABELS: Mapping[str, str] = MappingProxyType({
     "exemplifies": "示例", "stricter": "更严", "variant": "另一种做法", "conflicts": "与之不同",
 })
+SOURCE_KIND_LABELS: Mapping[str, str] = MappingProxyType({
+    "seed": "原始材料（转载网页）", "official": "官方发布", "repost": "公开转载", "named": "仅被提及，本项目未读到原文",
+})
 MEETING_BODIES = ("党组织会议", "校长办公会议")  # the two meetings the rules page compares side by side
 
 
@@ -60,6 +63,7 @@ class Vocab:
     aspects: tuple[str, ...]
     support_kinds: tuple[str, ...]
     relations: tuple[str, ...]
+    source_kinds: tuple[str, ...]
     dimensions: tuple[str, ...]
     forces: tuple[str, ...]
     binding_forces: frozenset[str]
@@ -101,6 +105,7 @@ def load_vocab(schema_dir: Path) -> Vocab:
         ownerships=_consts(defs["ownership"]), holders=_consts(defs["holder"]), bodies=_consts(defs["body"]),
         actions=_consts(defs["action"]), aspects=_consts(defs["aspect"]), support_kinds=_consts(defs["support_kind"]),
         relations=_consts(rel), dimensions=_consts(defs["dimension"]),
+        source_kinds=_consts(_read((schema_dir / "sources.schema.json").resolve())["$defs"]["record"]["properties"]["kind"]),
         forces=_consts(defs["force"]),
         binding_forces=frozenset(o["const"] for o in defs["force"]["oneOf"] if o["x-binding"]),
         levels=_consts(defs["level"]),
