@@ -14,17 +14,18 @@ import sys
 import time
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
 from markupsafe import Markup
 
-from .checklist import Profile, Selected, district_names, select
+from .checklist import Profile, Selected, district_names, scoring_profile, select
 from .checklist_pages import CHECKLIST_TITLE, checklist_context
 from .model import Dataset
 from .render import render_template
 from .roster import RosterResult
+from .scope import RULE
 from .workbook import Book, SheetLayout, list_validation
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -104,9 +105,10 @@ class Progress:
             print(f"{self.label}: {done}/{self.total}", file=self.stream)
 
 
-XLSX_HEADERS = ("学校编号", "学校名称", "所属地区", "党组织类型", "书记校长配备", "学段", "办学性质", "序号", "编号", "类别",
-                "维度", "检查项目", "检查内容", "依据", "佐证材料", "自评结果", "存在问题及整改措施", "佐证材料说明")
-XLSX_WIDTHS = (14, 24, 10, 10, 12, 12, 10, 6, 16, 8, 14, 24, 60, 24, 30, 12, 40, 30)
+XLSX_HEADERS = ("学校编号", "学校名称", "所属地区", "党组织类型", "书记校长配备", "学段", "办学性质", "评分方案", "序号", "编号",
+                "类别", "维度", "检查项目", "检查内容", "依据", "佐证材料", "分值", "自评结果", "不适用理由", "自评分", "复核分",
+                "复核意见", "存在问题及整改措施", "佐证材料说明")
+XLSX_WIDTHS = (14, 24, 10, 10, 12, 12, 10, 16, 6, 16, 8, 14, 24, 60, 24, 30, 6, 12, 24, 8, 8, 24, 40, 30)
 
 
 def write_xlsx(ds: Dataset, schools: Iterable[tuple[Profile, list[Selected]]], path: Path, *, build: str) -> int:
@@ -117,7 +119,10 @@ def write_xlsx(ds: Dataset, schools: Iterable[tuple[Profile, list[Selected]]], p
     info = book.sheet("说明", SheetLayout((16, 90), CHECKLIST_TITLE, landscape=False, freeze=""))
     for line in (
         [CHECKLIST_TITLE], ["数据版本", ds.data_version], ["构建提交", build],
-        ["填写说明", f"规定项在“自评结果”列选择：{'、'.join(v.rule_results)}；参考项选择：{'、'.join(v.reference_results)}。"],
+        ["填写说明", f"规定项在“自评结果”列选择：{'、'.join(v.rule_results)}；参考项选择：{'、'.join(v.reference_results)}。"
+                     "选“不适用”须在“不适用理由”列写明依据，否则按未填计。"],
+        ["评分", "规定项按“分值”计分：达标得全部分值，未达标 0 分，基本达标填写“自评分”（大于 0、小于分值）；参考项不计分。"
+               "“复核分”“复核意见”由复核人员填写。"],
         ["类别", "规定项：依据对本校有约束力的规定；参考项：探索性、倡导性做法或其他地方、范文的做法，不计为未达标。"],
         ["列说明", "每行是一所学校的一个检查项；可按学校名称筛选。"],
     ):
@@ -128,14 +133,17 @@ def write_xlsx(ds: Dataset, schools: Iterable[tuple[Profile, list[Selected]]], p
 
     def rows() -> Iterator[list[object]]:
         for profile, selected in schools:
+            scoring = scoring_profile(ds, profile)
+            label = f"{scoring.name} {scoring.version}" if scoring else ""
             for s in selected:
                 it = s.item
+                points = scoring.points(it.id).points if scoring and s.kind.kind == RULE else None
                 yield [profile.school_id, profile.name, names.get(profile.district, profile.district), profile.org_type,
-                       profile.mode, profile.stage, profile.ownership, s.number, it.id, s.kind.kind,
+                       profile.mode, profile.stage, profile.ownership, label, s.number, it.id, s.kind.kind,
                        ds.dimension(it.dimension).name, it.title, it.check, "；".join(it.basis),
-                       "；".join(evidence[e] for e in it.evidence), "", "", ""]
+                       "；".join(evidence[e] for e in it.evidence), points, "", "", None, None, "", "", ""]
 
-    n = book.table(ws, XLSX_HEADERS, rows(), wraps=[12, 14])
+    n = book.table(ws, XLSX_HEADERS, rows(), wraps=[XLSX_HEADERS.index("检查内容"), XLSX_HEADERS.index("佐证材料")])
     result_col = XLSX_HEADERS.index("自评结果") + 1
     from openpyxl.utils import get_column_letter
 
@@ -155,7 +163,7 @@ class BatchReport:
 
 
 def run_batch(ds: Dataset, roster: RosterResult, out: Path, *, html: bool = True, pdf: bool = False,
-              xlsx: bool = True, root: Path, progress: bool = True) -> BatchReport:
+              xlsx: bool = True, root: Path, progress: bool = True, scoring: str = "") -> BatchReport:
     """Produce every good school's outputs; bad rows are already listed in roster.problems."""
     from .pdf import PdfPool
 
@@ -172,12 +180,13 @@ def run_batch(ds: Dataset, roster: RosterResult, out: Path, *, html: bool = True
 
     def schools() -> Iterator[tuple[Profile, list[Selected]]]:
         for n, row in enumerate(roster.rows, start=1):
-            selected = select(ds, row.profile)
+            profile = replace(row.profile, scoring=scoring) if scoring else row.profile
+            selected = select(ds, profile)
             if html or pdf:
                 stem = names.stem(row.profile)
                 html_dir.mkdir(exist_ok=True)
                 html_path = inside(html_dir, f"{stem}.html")
-                html_path.write_text(standalone_html(ds, row.profile, selected, build=build), encoding="utf-8")
+                html_path.write_text(standalone_html(ds, profile, selected, build=build), encoding="utf-8")
                 if printer is not None:
                     pdf_dir.mkdir(exist_ok=True)
                     pdf_path = inside(pdf_dir, f"{stem}.pdf")
@@ -188,7 +197,7 @@ def run_batch(ds: Dataset, roster: RosterResult, out: Path, *, html: bool = True
             report.produced += 1
             if bar:
                 bar.update(n)
-            yield row.profile, selected
+            yield profile, selected
 
     try:
         if xlsx:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
 
-from .model import CheckItem, Dataset, School
+from .model import CheckItem, Dataset, School, ScoringProfile
 from .scope import REFERENCE, RULE, Kind, item_binding, item_kind, school_sources
 from .validate import inline_refs
 from .vocab import OTHER_DISTRICT, OTHER_DISTRICT_LABEL, PROFILE_KEYS, PROFILE_LABELS, UNKNOWN
@@ -39,6 +39,7 @@ class Profile:
     stage: str = UNKNOWN
     ownership: str = UNKNOWN
     school_id: str = ""
+    scoring: str = ""  # the scoring profile's ID; "" → the district's default (Dataset.default_profile)
 
     @classmethod
     def from_school(cls, school: School) -> Profile:
@@ -81,14 +82,23 @@ class Selected:
     kind: Kind = Kind(RULE)
 
 
+def scoring_profile(dataset: Dataset, profile: Profile) -> ScoringProfile | None:
+    """The scoring profile a school uses: the one it names, else its district's default."""
+    if profile.scoring:
+        return dataset.profile(profile.scoring)
+    return dataset.default_profile(profile.district)
+
+
 def select(dataset: Dataset, profile: Profile) -> list[Selected]:
     """The items for a profile, each with its kind, numbered 1..n (序号) in the order the checklist
     shows them: 规定项 first, then 参考项, each in dimension and item order."""
+    scoring = scoring_profile(dataset, profile)
+    extra = scoring.binding_sources if scoring else ()
     out = []
     for item in dataset.active_checklist():
         f = fit(item, profile)
         if f != "no":
-            out.append(Selected(item, f == "yes", kind=item_kind(dataset, item, profile.district)))
+            out.append(Selected(item, f == "yes", kind=item_kind(dataset, item, profile.district, extra)))
     out.sort(key=lambda s: s.kind.kind != RULE)  # stable: keeps dimension and item order within a kind
     return [replace(s, number=i) for i, s in enumerate(out, start=1)]
 
@@ -114,10 +124,42 @@ class Answer:
     result: str = ""  # a result of the item's kind, or "" when not yet answered
     note: str = ""
     evidence: str = ""
+    na_reason: str = ""  # why 不适用: required before 不适用 counts
+    count: int | None = None  # occurrences, for items scored by deduction (发现 n 次)
+    score: float | None = None  # the school's own score (自评分)
+    review_score: float | None = None  # the reviewer's score (复核分)
+    review_note: str = ""  # 复核意见
 
     @property
     def has_content(self) -> bool:
-        return bool(self.result or self.note or self.evidence)
+        return bool(self.result or self.note or self.evidence or self.na_reason or self.review_note
+                    or self.score is not None or self.review_score is not None or self.count is not None)
+
+    @property
+    def counted_result(self) -> str:
+        """The result as it counts: 不适用 without a written reason is not a 不适用 yet."""
+        if self.result == "不适用" and not self.na_reason.strip():
+            return ""
+        return self.result
+
+
+ANSWER_FIELDS = ("result", "note", "evidence", "na_reason", "count", "score", "review_score", "review_note")
+
+
+def answer_from(doc: Mapping[str, Any]) -> Answer:
+    return Answer(**{k: doc[k] for k in ANSWER_FIELDS if k in doc})
+
+
+def answer_doc(a: Answer) -> dict[str, Any]:
+    """An answer as the answers file writes it (empty optional fields left out)."""
+    doc: dict[str, Any] = {"result": a.result, "note": a.note, "evidence": a.evidence}
+    for key in ("na_reason", "review_note"):
+        if getattr(a, key):
+            doc[key] = getattr(a, key)
+    for key in ("count", "score", "review_score"):
+        if getattr(a, key) is not None:
+            doc[key] = getattr(a, key)
+    return doc
 
 
 @dataclass(frozen=True)
@@ -180,7 +222,7 @@ def parse_answers(text: str, validator: Draft202012Validator) -> Answers:
     errors = sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         raise AnswersError(f"不符合答案文件格式（{schema_error_text(errors[0])}）")
-    answers = {k: Answer(v.get("result", ""), v.get("note", ""), v.get("evidence", "")) for k, v in doc["answers"].items()}
+    answers = {k: answer_from(v) for k, v in doc["answers"].items()}
     return Answers(doc["data_version"], dict(doc["school"]), answers, doc.get("exported_at", ""))
 
 
@@ -215,7 +257,11 @@ def migrate(dataset: Dataset, answers: Answers, profile: Profile) -> Migration:
                 replaced[item_id] = item.retired.replaced_by
         else:
             s = selected.get(item_id)
-            kind = s.kind.kind if s else item_kind(dataset, item, profile.district).kind
+            if s is not None:
+                kind = s.kind.kind
+            else:
+                scoring = scoring_profile(dataset, profile)
+                kind = item_kind(dataset, item, profile.district, scoring.binding_sources if scoring else ()).kind
             if ans.result and ans.result not in results_for(dataset, kind):
                 other[item_id] = ans
                 ans = replace(ans, result="")
@@ -227,8 +273,8 @@ def migrate(dataset: Dataset, answers: Answers, profile: Profile) -> Migration:
 def summary(dataset: Dataset, selected: list[Selected], answers: Mapping[str, Answer]) -> dict[str, Any]:
     """Counts per kind and result, per dimension, and unanswered — the numbers the page shows live.
 
-    A result that does not belong to the item's kind counts as unanswered. The 达标率 covers 规定项
-    only: 达标 among the 规定项 that apply (不适用 excluded).
+    A result that does not belong to the item's kind counts as unanswered, and so does 不适用 without
+    a written reason. The 达标率 covers 规定项 only: 达标 among the 规定项 that apply (不适用 excluded).
     """
     def blank(kind: str) -> dict[str, Any]:
         return {"total": 0, "counts": {r: 0 for r in results_for(dataset, kind)}, UNANSWERED: 0}
@@ -238,10 +284,11 @@ def summary(dataset: Dataset, selected: list[Selected], answers: Mapping[str, An
         kind = s.kind.kind
         dim = out["per_dimension"].setdefault(s.item.dimension, {RULE: blank(RULE), REFERENCE: blank(REFERENCE)})
         a = answers.get(s.item.id)
+        result = a.counted_result if a is not None else ""
         for bucket in (out[kind], dim[kind]):
             bucket["total"] += 1
-            if a is not None and a.result in bucket["counts"]:
-                bucket["counts"][a.result] += 1
+            if result in bucket["counts"]:
+                bucket["counts"][result] += 1
             else:
                 bucket[UNANSWERED] += 1
     rule = out[RULE]
@@ -252,19 +299,32 @@ def summary(dataset: Dataset, selected: list[Selected], answers: Mapping[str, An
 
 def csv_headers() -> tuple[str, ...]:
     return ("学校编号", "学校名称", "序号", "编号", "类别", "维度", "检查项目", "检查内容", "依据", "佐证材料", "自评结果",
-            "存在问题及整改措施", "佐证材料说明")
+            "不适用理由", "分值", "自评分", "复核分", "复核意见", "存在问题及整改措施", "佐证材料说明")
+
+
+def _num(x: float | None) -> str:
+    return "" if x is None else format(x, "g")
 
 
 def answers_csv(dataset: Dataset, profile: Profile, selected: list[Selected], answers: Mapping[str, Answer]) -> bytes:
     """The checklist as a CSV for Excel: one row per applicable item, formula-safe; the school's code
-    and name on every row, so a returned file finds its school."""
+    and name on every row, so a returned file finds its school. 规定项 carry their points and score."""
+    from .scoring import item_score
+
     evidence = {e.id: e.name for e in dataset.evidence}
+    scoring = scoring_profile(dataset, profile)
     rows = []
     for s in selected:
         a = answers.get(s.item.id, Answer())
+        points = earned = None
+        if s.kind.kind == RULE and scoring is not None:
+            sc = item_score(scoring, s.item.id, a)
+            points = scoring.points(s.item.id).points
+            earned = sc.earned if a.result in ("达标", "基本达标", "未达标") else None
         rows.append([profile.school_id, profile.name, s.number, s.item.id, s.kind.kind,
                      dataset.dimension(s.item.dimension).name, s.item.title, s.item.check, "；".join(s.item.basis),
-                     "；".join(evidence[e] for e in s.item.evidence), a.result, a.note, a.evidence])
+                     "；".join(evidence[e] for e in s.item.evidence), a.result, a.na_reason, _num(points), _num(earned),
+                     _num(a.review_score), a.review_note, a.note, a.evidence])
     return csv_bytes(csv_headers(), rows)
 
 
@@ -294,6 +354,7 @@ def spec(dataset: Dataset) -> dict[str, Any]:
             "binding": list(binding.sources),
         }
     districts = [d.id for d in dataset.districts] + [OTHER_DISTRICT, UNKNOWN]
+    defaults = {d: p.id for d in districts if (p := dataset.default_profile(d)) is not None}
     return {
         "format": ANSWERS_FORMAT,
         "data_version": dataset.data_version,
@@ -314,4 +375,21 @@ def spec(dataset: Dataset) -> dict[str, Any]:
                     for i in dataset.checklist if not i.active},
         "csv_headers": list(csv_headers()),
         "answers_schema": answers_schema(dataset.schema_dir),
+        "profiles": {p.id: profile_spec(p) for p in dataset.profiles},
+        "default_profiles": defaults,
+    }
+
+
+def profile_spec(p: ScoringProfile) -> dict[str, Any]:
+    """A scoring profile as the page's script reads it (see macros/scoring.py for the rules)."""
+    return {
+        "id": p.id, "name": p.name, "version": p.version, "example": p.example, "note": p.note, "total": p.total,
+        "partial_share": p.partial_share, "default_points": p.default_points,
+        "binding_sources": list(p.binding_sources),
+        "grades": [{"name": g.name, "min": g.min} for g in p.grades],
+        "items": {i.item: {"points": i.points, **({"deduct": {"per": i.deduct.per, "what": i.deduct.what,
+                                                               "cap": i.deduct.cap}} if i.deduct else {})}
+                  for i in p.items},
+        "vetoes": [{"id": v.id, "item": v.item, "results": list(v.results), "effect": v.effect, "grade": v.grade,
+                    "label": v.label} for v in p.vetoes],
     }

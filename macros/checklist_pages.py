@@ -15,8 +15,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from .checklist import Profile, Selected, district_names, select, spec
-from .model import CheckItem, Dataset, School
+from .checklist import Profile, Selected, district_names, scoring_profile, select, spec
+from .model import CheckItem, Dataset, ItemPoints, School
 from .render import Linker, render_template
 from .scope import REFERENCE, RULE, basis_records, force_label, item_binding
 from .vocab import OTHER_DISTRICT, OTHER_DISTRICT_LABEL, PROFILE_KEYS, PROFILE_LABELS, UNKNOWN
@@ -129,7 +129,9 @@ def checklist_context(ds: Dataset, link: Linker | None, rows: list[Selected], *,
         for r in (v.rule_results if kind == RULE else v.reference_results):
             result_kinds.setdefault(r, []).append(kind)
     districts = [(d.id, d.name) for d in ds.districts] + [(OTHER_DISTRICT, OTHER_DISTRICT_LABEL)]
+    scoring = scoring_profile(ds, profile)
     return {
+        "scoring": scoring, "points": scoring.points if scoring else (lambda item_id: ItemPoints(item_id, 0)),
         "ds": ds, "link": link, "mode": mode, "profile": profile, "heading": heading, "title": CHECKLIST_TITLE,
         "unknown": UNKNOWN, "labels": PROFILE_LABELS, "profile_keys": PROFILE_KEYS,
         "choices": {k: v.choices(k) for k in ("org_type", "mode", "stage", "ownership")},

@@ -19,7 +19,7 @@ OK, PROBLEMS, USAGE = 0, 1, 2
 COLLECTION_LABELS = {
     "sources": "来源 sources", "responsibilities": "职责 responsibilities", "decisions": "决策事项 decisions",
     "meeting_rules": "议事规则 meeting_rules", "setups": "组织设置 setups", "supports": "保障措施 supports",
-    "milestones": "时间节点 milestones", "variants": "分歧 variants", "glossary": "术语 glossary",
+    "milestones": "时间节点 milestones", "party_rules": "党内法规要点 party_rules", "variants": "分歧 variants", "glossary": "术语 glossary",
     "evidence": "佐证材料 evidence", "checklist": "检查项 checklist", "districts": "地区 districts",
     "practices": "地方实践 practices", "figures": "数据 figures", "schools": "学校 schools",
 }

@@ -183,6 +183,14 @@ class Milestone(Record):
 
 
 @dataclass(frozen=True)
+class PartyRule(Record):
+    topic: str = ""
+    statement: str = ""
+    literal: str = ""
+    applies_when: str = ""
+
+
+@dataclass(frozen=True)
 class VariantOption:
     label: str
     records: tuple[str, ...]
@@ -310,6 +318,86 @@ class School(Record):
 
 
 @dataclass(frozen=True)
+class Deduct:
+    per: float
+    what: str
+    cap: float | None = None
+
+
+@dataclass(frozen=True)
+class ItemPoints:
+    item: str
+    points: float
+    method: str = ""
+    deduct: Deduct | None = None
+
+
+@dataclass(frozen=True)
+class Veto:
+    id: str
+    item: str
+    results: tuple[str, ...]
+    effect: str  # fail | cap
+    label: str
+    grade: str = ""
+
+
+@dataclass(frozen=True)
+class Grade:
+    name: str
+    min: float
+
+
+@dataclass(frozen=True)
+class Parameter:
+    key: str
+    label: str
+    value: str
+    items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScoringProfile:
+    """A district's way of scoring (data/profiles/*.yaml)."""
+
+    id: str
+    origin: Origin
+    name: str
+    issuer: str
+    version: str
+    example: bool
+    note: str
+    total: float
+    partial_share: float
+    default_points: float
+    grades: tuple[Grade, ...]  # highest first
+    district: str = ""
+    binding_sources: tuple[str, ...] = ()
+    items: tuple[ItemPoints, ...] = ()
+    vetoes: tuple[Veto, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    status: str = "active"
+
+    def points(self, item_id: str) -> ItemPoints:
+        for p in self.items:
+            if p.item == item_id:
+                return p
+        return ItemPoints(item_id, self.default_points)
+
+
+def _profile(data: Mapping[str, Any], origin: Origin) -> ScoringProfile:
+    items = tuple(ItemPoints(i["item"], i["points"], i.get("method", ""),
+                             Deduct(**i["deduct"]) if i.get("deduct") else None) for i in data.get("items", ()))
+    vetoes = tuple(Veto(v["id"], v["item"], tuple(v["results"]), v["effect"], v["label"], v.get("grade", ""))
+                   for v in data.get("vetoes", ()))
+    grades = tuple(sorted((Grade(g["name"], g["min"]) for g in data["grades"]), key=lambda g: -g.min))
+    params = tuple(Parameter(p["key"], p["label"], p["value"], tuple(p.get("items", ()))) for p in data.get("parameters", ()))
+    return ScoringProfile(data["id"], origin, data["name"], data["issuer"], data["version"], data["example"], data["note"],
+                          data["total"], data["partial_share"], data["default_points"], grades, data.get("district", ""),
+                          tuple(data.get("binding_sources", ())), items, vetoes, params)
+
+
+@dataclass(frozen=True)
 class Dimension:
     key: str
     name: str
@@ -354,7 +442,7 @@ def build(cls: type[Cls], data: Mapping[str, Any], origin: Origin, **extra: Any)
 _CLASSES: dict[str, type[Record]] = {
     "sources": Source, "responsibilities": Responsibility, "decisions": Decision, "meeting_rules": MeetingRule,
     "setups": Setup, "supports": Support, "milestones": Milestone, "variants": Variant, "glossary": Term,
-    "evidence": Evidence, "checklist": CheckItem, "schools": School,
+    "evidence": Evidence, "checklist": CheckItem, "schools": School, "party_rules": PartyRule,
 }
 
 @dataclass(frozen=True)
@@ -373,6 +461,7 @@ class Dataset:
     setups: tuple[Setup, ...]
     supports: tuple[Support, ...]
     milestones: tuple[Milestone, ...]
+    party_rules: tuple[PartyRule, ...]
     variants: tuple[Variant, ...]
     glossary: tuple[Term, ...]
     evidence: tuple[Evidence, ...]
@@ -380,6 +469,7 @@ class Dataset:
     districts: tuple[District, ...]
     practices: tuple[Practice, ...]
     schools: tuple[School, ...]
+    profiles: tuple[ScoringProfile, ...]
     by_id: Mapping[str, Record]
 
     def get(self, record_id: str) -> Record:
@@ -405,6 +495,18 @@ class Dataset:
         assert isinstance(d, District)
         return d
 
+    def profile(self, profile_id: str) -> ScoringProfile:
+        for p in self.profiles:
+            if p.id == profile_id:
+                return p
+        raise KeyError(f"unknown profile {profile_id!r}")
+
+    def default_profile(self, district: str) -> ScoringProfile | None:
+        """The profile a school of `district` uses unless it picks another: its district's, else the national one."""
+        own = [p for p in self.profiles if p.district == district]
+        general = [p for p in self.profiles if not p.district]
+        return (own or general or [None])[0]
+
     def active_checklist(self) -> tuple[CheckItem, ...]:
         return tuple(i for i in self.checklist if i.active)
 
@@ -416,7 +518,7 @@ def dataset_from_result(result: Result, schema_dir: Path) -> Dataset:
     """Build the typed dataset from a validation result that has no problems."""
     if result.problems:
         raise DataError(result.problems)
-    groups: dict[str, list[Any]] = {k: [] for k in (*_CLASSES, "districts", "practices")}
+    groups: dict[str, list[Any]] = {k: [] for k in (*_CLASSES, "districts", "practices", "profiles")}
     meta: dict[str, Any] = {}
     current_district: dict[str, str] = {}
     for ref in result.records:
@@ -430,15 +532,18 @@ def dataset_from_result(result: Result, schema_dir: Path) -> Dataset:
                          for i, f in enumerate(ref.data.get("figures") or []))
             groups["practices"].append(build(Practice, ref.data, origin, figures=figs,
                                              district=current_district.get(ref.file.name, "")))
+        elif ref.kind == "profiles":
+            groups["profiles"].append(_profile(ref.data, origin))
         elif ref.kind in _CLASSES:
             groups[ref.kind].append(build(_CLASSES[ref.kind], ref.data, origin))
     for f in result.files:
         if result.schemas.get(f.name) == "meta":
             meta = f.data
     by_id: dict[str, Record] = {}
-    for items in groups.values():
+    for kind, items in groups.items():
         for item in items:
-            by_id[item.id] = item
+            if kind != "profiles":
+                by_id[item.id] = item
             for fig in getattr(item, "figures", ()):
                 by_id[fig.id] = fig
     dims = tuple(Dimension(**d) for d in meta.get("dimensions", ()))

@@ -36,7 +36,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 # The page (docs source path) on which each record type is rendered with its ID as anchor.
 PAGE_OF_PREFIX = {
     "SRC": "sources.md", "RS": "responsibilities.md", "DI": "decisions.md", "MR": "meeting-rules.md",
-    "OS": "setups.md", "SP": "supports.md", "MS": "supports.md", "VR": "variants.md", "GL": "glossary.md",
+    "OS": "setups.md", "SP": "supports.md", "MS": "supports.md", "PL": "party-rules.md", "VR": "variants.md", "GL": "glossary.md",
     "EV": "checklist/index.md", "CK": "checklist/index.md",
 }
 SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$")
@@ -287,6 +287,13 @@ def supports(ds: Dataset, link: Linker) -> Markup:
     return render_template("supports.html", groups=groups, labels=SUPPORT_LABELS, **_common(ds, link))
 
 
+def party_rules(ds: Dataset, link: Linker) -> Markup:
+    """Party-regulation clauses by topic, each with its article, force and the copy it was read in."""
+    groups = OrderedDict((t, [r for r in ds.party_rules if r.active and r.topic == t]) for t in ds.vocab.party_topics)
+    groups = OrderedDict((k, v) for k, v in groups.items() if v)
+    return render_template("party_rules.html", groups=groups, **_common(ds, link))
+
+
 def timeline(ds: Dataset, link: Linker) -> Markup:
     items = sorted((m for m in ds.milestones if m.active), key=lambda m: (m.sort_key or "9999", m.id))
     return render_template("timeline.html", items=items, **_common(ds, link))
@@ -313,7 +320,7 @@ def district_compare(ds: Dataset, link: Linker) -> Markup:
 
 PLAN_KINDS = (
     ("responsibilities", "职责"), ("decisions", "决策事项"), ("meeting_rules", "议事规则"), ("setups", "组织设置"),
-    ("supports", "保障措施"), ("milestones", "时间节点"), ("glossary", "术语"),
+    ("supports", "保障措施"), ("milestones", "时间节点"), ("party_rules", "党内法规要点"), ("glossary", "术语"),
 )
 
 
@@ -388,6 +395,7 @@ def md_escape(text: str) -> str:
 
 # The page macros (registered by macros/__init__.py under their own names).
 MACROS = (
-    responsibilities, decision_matrix, meeting_rules, setups, org_counts_charts, supports, timeline, district_page,
+    responsibilities, decision_matrix, meeting_rules, setups, org_counts_charts, supports, party_rules, timeline,
+    district_page,
     district_compare, plan_page, plans_index, glossary, sources, variants, policy, home_stats,
 )

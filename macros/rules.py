@@ -6,16 +6,15 @@ the shapes they read. A rule is a function of the `Context`; `@rule` registers i
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from .load import LoadedFile, path_text
 from .problems import Problem
+from .vocab import load_vocab
 
 SEED_LOC = re.compile(r"^L(\d+)(?:-L?(\d+))?$")
 
@@ -43,17 +42,6 @@ class RecordRef:
     def problem(self, sub: tuple[str | int, ...], message: str) -> Problem:
         line, col = self.where(*sub)
         return Problem(self.file.name, line, col, path_text((*self.path, *sub)), message)
-
-
-def force_binding(schema_dir: Path) -> dict[str, bool]:
-    """Each force value → whether it can bind (its `x-binding` in schemas/common.schema.json)."""
-    return _force_binding(schema_dir.resolve())
-
-
-@cache
-def _force_binding(schema_dir: Path) -> dict[str, bool]:
-    doc = json.loads((schema_dir / "common.schema.json").read_text(encoding="utf-8"))
-    return {o["const"]: bool(o["x-binding"]) for o in doc["$defs"]["force"]["oneOf"]}
 
 
 @dataclass
@@ -108,7 +96,7 @@ def _references(r: RecordRef) -> Iterator[tuple[tuple[str | int, ...], str, tupl
         if isinstance(c, dict) and isinstance(c.get("src"), str):
             yield ("cite", i, "src"), c["src"], ("SRC",)
     for i, x in enumerate(d.get("basis") or []):
-        yield ("basis", i), x, ("RS", "DI", "MR", "OS", "SP", "MS", "PR", "VR", "GL", "FG", "SRC")
+        yield ("basis", i), x, ("RS", "DI", "MR", "OS", "SP", "MS", "PL", "PR", "VR", "GL", "FG", "SRC")
     for i, x in enumerate(d.get("evidence") or []) if r.kind == "checklist" else ():
         yield ("evidence", i), x, ("EV",)
     for i, x in enumerate((d.get("applies") or {}).get("district") or []):
@@ -132,6 +120,18 @@ def _references(r: RecordRef) -> Iterator[tuple[tuple[str | int, ...], str, tupl
             yield ("sources", i), x, ("SRC",)
     if r.kind == "schools" and isinstance(d.get("district"), str) and d["district"] != "OTHER":
         yield ("district",), d["district"], ("DS",)
+    if r.kind == "profiles":
+        if isinstance(d.get("district"), str):
+            yield ("district",), d["district"], ("DS",)
+        for i, x in enumerate(d.get("binding_sources") or []):
+            yield ("binding_sources", i), x, ("SRC",)
+        for key in ("items", "vetoes"):
+            for i, entry in enumerate(d.get(key) or []):
+                if isinstance(entry, dict) and isinstance(entry.get("item"), str):
+                    yield (key, i, "item"), entry["item"], ("CK",)
+        for i, param in enumerate(d.get("parameters") or []):
+            for j, x in enumerate(param.get("items") or [] if isinstance(param, dict) else []):
+                yield ("parameters", i, "items", j), x, ("CK",)
     replaced = (d.get("retired") or {}).get("replaced_by") if isinstance(d.get("retired"), dict) else None
     if isinstance(replaced, str):
         yield ("retired", "replaced_by"), replaced, (r.id.split("-")[0],)
@@ -277,7 +277,7 @@ def _first_seed_cite(ctx: Context, r: RecordRef) -> tuple[int, dict[str, Any], l
 @rule
 def force_quotes(ctx: Context) -> Iterator[Problem]:
     """force_quote occurs on the cited line; a weaker word in its sentence needs a force_note."""
-    binding = force_binding(ctx.schema_dir)
+    binding = load_vocab(ctx.schema_dir).binding_forces
     for r in ctx.records:
         quote, force = r.data.get("force_quote"), r.data.get("force")
         if not isinstance(quote, str):
@@ -291,7 +291,7 @@ def force_quotes(ctx: Context) -> Iterator[Problem]:
             yield r.problem(("force_quote",), f"在 {c.get('src')} 的 {c.get('loc')} 里找不到“{quote}”")
             continue
         weaker = FORCE_QUOTE_WEAKER.search(_sentence_with(text, quote))
-        if binding.get(force) and weaker and not r.data.get("force_note"):
+        if force in binding and weaker and not r.data.get("force_note"):
             yield r.problem(("force",), f"所引句子里有“{weaker.group()}”，却记为“{force}”：请改为原文的力度，"
                                         "或用 force_note 说明为什么“" + weaker.group() + "”不管这一句")
 
@@ -384,3 +384,113 @@ def school_names(ctx: Context) -> Iterator[Problem]:
             yield r.problem(("name",), f"学校“{r.data['name']}”重复（已在第 {seen[key].where('name')[0]} 行）")
         else:
             seen[key] = r
+
+
+def _binding_districts(ctx: Context, rid: str) -> set[str] | None:
+    """Where a record can bind: {"*"} everywhere, district IDs, or empty; None when it cannot be read."""
+    vocab = load_vocab(ctx.schema_dir)
+    r = ctx.by_id.get(rid)
+    if r is None:
+        return None
+    if r.kind == "variants":
+        out: set[str] = set()
+        for option in r.data.get("variants") or []:
+            for member in option.get("records") or []:
+                out |= _binding_districts(ctx, member) or set()
+        return out
+    if r.data.get("force") not in vocab.binding_forces:
+        return set()
+    out = set()
+    for c in r.data.get("cite") or []:
+        src = ctx.by_id.get(c.get("src", ""))
+        reach = vocab.level_binds.get(src.data.get("level", ""), "none") if src else "none"
+        if reach == "all":
+            out.add("*")
+        elif reach == "listed":
+            out.update(src.data.get("binds") or [])
+    return out
+
+
+@rule
+def reference_only_items(ctx: Context) -> Iterator[Problem]:
+    """An item that can be a 规定项 for no school must not grade 未达标/基本达标 (it is a 参考项 everywhere)."""
+    for r in ctx.records:
+        if r.kind != "checklist" or not r.active:
+            continue
+        reach: set[str] = set()
+        for rid in r.data.get("basis") or []:
+            found = _binding_districts(ctx, rid)
+            if found is None:
+                break  # a basis record could not be read: reported elsewhere
+            reach |= found
+        else:
+            local = set((r.data.get("applies") or {}).get("district") or [])
+            binds_somewhere = "*" in reach or (reach & local if local else reach)
+            rubric = r.data.get("rubric") or {}
+            graded = [k for k in ("基本达标", "未达标") if k in rubric]
+            if not binds_somewhere and graded:
+                yield r.problem(("rubric",), "这一项的依据对任何学校都没有约束力（探索、可以、提倡、报道、范文或一所学校自己的方案），"
+                                             f"只能作为参考项：请删去评判标准中的“{'”“'.join(graded)}”，或补充有约束力的依据")
+
+
+@rule
+def glossary_names_its_source(ctx: Context) -> Iterator[Problem]:
+    """A definition that states a rule only one source states must say whose rule it is."""
+    for r in ctx.records:
+        if r.kind != "glossary" or "force" not in r.data:
+            continue
+        srcs = {c.get("src") for c in r.data.get("cite") or [] if isinstance(c, dict)}
+        if len(srcs) != 1:
+            continue
+        src = ctx.by_id.get(next(iter(srcs)))
+        if src is None:
+            continue
+        names = [n for n in (src.data.get("short"), src.data.get("place"), src.data.get("title")) if n]
+        definition = r.data.get("definition") or ""
+        if names and not any(n in definition for n in names):
+            yield r.problem(("definition",), f"这条释义写的是只有 {src.id} 的规定：请在释义中写明“{names[0]}”")
+
+
+@rule
+def profile_consistency(ctx: Context) -> Iterator[Problem]:
+    """Grade bands, listed items and vetoes of a scoring profile must fit together."""
+    for r in ctx.records:
+        if r.kind != "profiles":
+            continue
+        grades = [g for g in r.data.get("grades") or [] if isinstance(g, dict)]
+        names = [g.get("name") for g in grades]
+        for i, g in enumerate(grades):
+            if names.count(g.get("name")) > 1:
+                yield r.problem(("grades", i, "name"), f"等级“{g.get('name')}”重复")
+        mins = [g.get("min") for g in grades]
+        if grades and 0 not in mins:
+            yield r.problem(("grades",), "最低一档的 min 应为 0（每个分数都要落在某一档里）")
+        if len(set(mins)) != len(mins):
+            yield r.problem(("grades",), "两个等级的最低分相同")
+        for i, g in enumerate(grades):
+            if isinstance(g.get("min"), (int, float)) and isinstance(r.data.get("total"), (int, float)) and g["min"] > r.data["total"]:
+                yield r.problem(("grades", i, "min"), f"最低分 {g['min']} 超过总分 {r.data['total']}")
+        seen: dict[str, int] = {}
+        for i, entry in enumerate(r.data.get("items") or []):
+            item = entry.get("item") if isinstance(entry, dict) else None
+            if item in seen:
+                yield r.problem(("items", i, "item"), f"检查项 {item} 重复（第 {seen[item] + 1} 条已有）")
+            elif isinstance(item, str):
+                seen[item] = i
+            deduct = entry.get("deduct") if isinstance(entry, dict) else None
+            if isinstance(deduct, dict) and isinstance(deduct.get("cap"), (int, float)) and \
+                    isinstance(entry.get("points"), (int, float)) and deduct["cap"] > entry["points"]:
+                yield r.problem(("items", i, "deduct", "cap"), f"扣分上限 {deduct['cap']} 超过本项分值 {entry['points']}")
+        ids: set[str] = set()
+        for i, veto in enumerate(r.data.get("vetoes") or []):
+            if not isinstance(veto, dict):
+                continue
+            if veto.get("id") in ids:
+                yield r.problem(("vetoes", i, "id"), f"否决项编号“{veto.get('id')}”重复")
+            ids.add(veto.get("id"))
+            if veto.get("effect") == "cap" and veto.get("grade") not in names:
+                yield r.problem(("vetoes", i, "grade"), f"封顶等级“{veto.get('grade')}”不在 grades 中（可选：{'、'.join(map(str, names))}）")
+        keys = [p.get("key") for p in r.data.get("parameters") or [] if isinstance(p, dict)]
+        for i, key in enumerate(keys):
+            if keys.count(key) > 1:
+                yield r.problem(("parameters", i, "key"), f"参数“{key}”重复")

@@ -45,8 +45,9 @@ TOP_LEVEL_FILES = {
     "decisions.yaml": "decisions", "meeting-rules.yaml": "meeting-rules", "setups.yaml": "setups",
     "supports.yaml": "supports", "milestones.yaml": "milestones", "variants.yaml": "variants",
     "glossary.yaml": "glossary", "evidence.yaml": "evidence", "checklist.yaml": "checklist",
+    "party-rules.yaml": "party-rules",
 }
-FOLDER_FILES = {"practices": "practice-file", "schools": "roster"}
+FOLDER_FILES = {"practices": "practice-file", "schools": "roster", "profiles": "profile"}
 
 # The collections each schema's files hold, as (key, prefix of the IDs inside).
 COLLECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -54,8 +55,9 @@ COLLECTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "decisions": (("decisions", "DI"),), "meeting-rules": (("meeting_rules", "MR"),),
     "setups": (("setups", "OS"),), "supports": (("supports", "SP"),), "milestones": (("milestones", "MS"),),
     "variants": (("variants", "VR"),), "glossary": (("glossary", "GL"),), "evidence": (("evidence", "EV"),),
-    "checklist": (("checklist", "CK"),), "practice-file": (("sources", "SRC"), ("practices", "PR")),
-    "roster": (("schools", "SCH"),), "meta": (),
+    "checklist": (("checklist", "CK"),), "party-rules": (("party_rules", "PL"),),
+    "practice-file": (("sources", "SRC"), ("practices", "PR")),
+    "roster": (("schools", "SCH"),), "meta": (), "profile": (),
 }
 
 TEXT_PATTERN = "^\\S(.*\\S)?$"
@@ -285,6 +287,8 @@ def collect_records(f: LoadedFile, schema: str) -> list[RecordRef]:
         return out
     if schema == "practice-file" and isinstance(f.data.get("district"), dict):
         out.append(RecordRef(f, ("district",), "districts", f.data["district"]))
+    if schema == "profile" and isinstance(f.data.get("profile"), dict):
+        out.append(RecordRef(f, ("profile",), "profiles", f.data["profile"]))
     for key, _prefix in COLLECTIONS.get(schema, ()):
         items = f.data.get(key)
         if not isinstance(items, list):

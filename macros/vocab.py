@@ -64,6 +64,7 @@ class Vocab:
     support_kinds: tuple[str, ...]
     relations: tuple[str, ...]
     source_kinds: tuple[str, ...]
+    party_topics: tuple[str, ...]
     dimensions: tuple[str, ...]
     forces: tuple[str, ...]
     binding_forces: frozenset[str]
@@ -104,7 +105,7 @@ def load_vocab(schema_dir: Path) -> Vocab:
         org_types=_consts(defs["org_type"]), modes=_consts(defs["mode"]), stages=_consts(defs["stage"]),
         ownerships=_consts(defs["ownership"]), holders=_consts(defs["holder"]), bodies=_consts(defs["body"]),
         actions=_consts(defs["action"]), aspects=_consts(defs["aspect"]), support_kinds=_consts(defs["support_kind"]),
-        relations=_consts(rel), dimensions=_consts(defs["dimension"]),
+        relations=_consts(rel), dimensions=_consts(defs["dimension"]), party_topics=_consts(defs["party_topic"]),
         source_kinds=_consts(_read((schema_dir / "sources.schema.json").resolve())["$defs"]["record"]["properties"]["kind"]),
         forces=_consts(defs["force"]),
         binding_forces=frozenset(o["const"] for o in defs["force"]["oneOf"] if o["x-binding"]),

@@ -166,10 +166,17 @@
     return result;
   };
 
-  /* 规定项 when a source that makes the item binding binds a school of this district. */
-  Rules.prototype.kind = function (itemId, district) {
+  /* The scoring profile a school uses: the one it names, else its district's default. */
+  Rules.prototype.scoringProfile = function (profile) {
+    var id = profile.scoring || this.spec.default_profiles[profile.district] || this.spec.default_profiles[this.spec.unknown];
+    return (id && this.spec.profiles[id]) || null;
+  };
+
+  /* 规定项 when a source that makes the item binding binds a school of this district (or its profile). */
+  Rules.prototype.kind = function (itemId, district, scoring) {
     var binding = this.spec.items[itemId].binding;
-    var bound = this.spec.district_sources[district] || this.spec.district_sources[this.spec.unknown];
+    var bound = (this.spec.district_sources[district] || this.spec.district_sources[this.spec.unknown]).slice();
+    if (scoring) bound = bound.concat(scoring.binding_sources);
     for (var i = 0; i < binding.length; i++) {
       if (bound.indexOf(binding[i]) >= 0) return { kind: this.kindRule, certain: true };
     }
@@ -184,11 +191,12 @@
   /* The items for a profile: 规定项 first, then 参考项, numbered 1..n. */
   Rules.prototype.select = function (profile) {
     var self = this;
+    var scoring = this.scoringProfile(profile);
     var out = [];
     this.spec.order.forEach(function (id) {
       var f = self.fit(id, profile);
       if (f === "no") return;
-      var k = self.kind(id, profile.district);
+      var k = self.kind(id, profile.district, scoring);
       out.push({ id: id, certain: f === "yes", kind: k.kind, kind_certain: k.certain });
     });
     var rules = out.filter(function (s) { return s.kind === self.kindRule; });
@@ -217,16 +225,121 @@
         dim[self.kindRule] = blank(self.kindRule);
         dim[self.kindReference] = blank(self.kindReference);
       }
-      var a = answers[s.id];
+      var result = countedResult(answers[s.id]);
       [out[s.kind], dim[s.kind]].forEach(function (bucket) {
         bucket.total += 1;
-        if (a && own(bucket.counts, a.result)) bucket.counts[a.result] += 1;
+        if (own(bucket.counts, result)) bucket.counts[result] += 1;
         else bucket[u] += 1;
       });
     });
     var rule = out[this.kindRule];
     var counted = rule.total - (rule.counts["不适用"] || 0);
     out.compliance = counted ? (rule.counts["达标"] || 0) / counted : null;
+    return out;
+  };
+
+  /* The result as it counts: 不适用 without a written reason is not a 不适用 yet. */
+  function countedResult(a) {
+    if (!a || !a.result) return "";
+    if (a.result === "不适用" && !(a.na_reason || "").trim()) return "";
+    return a.result;
+  }
+
+  function round1(x) {
+    return Math.round((x + 0) * 10) / 10;
+  }
+
+  Rules.prototype.points = function (scoring, itemId) {
+    var p = scoring && scoring.items[itemId];
+    return p ? { points: p.points, deduct: p.deduct || null } : { points: scoring ? scoring.default_points : 0, deduct: null };
+  };
+
+  /* The score of one 规定项 (as macros.scoring.item_score). */
+  Rules.prototype.itemScore = function (scoring, itemId, a) {
+    var spec = this.points(scoring, itemId);
+    var points = spec.points;
+    a = a || {};
+    var result = a.result || "";
+    var review = typeof a.review_score === "number" ? a.review_score : null;
+    if (result === "不适用") {
+      if ((a.na_reason || "").trim()) return { item: itemId, points: 0, earned: 0, status: "na", lost_for: "", review: null, problem: "" };
+      return { item: itemId, points: points, earned: 0, status: "na_no_reason", lost_for: "选“不适用”但未写明理由",
+        review: review, problem: "不适用须写明理由，未写明前按未填计" };
+    }
+    if (["达标", "基本达标", "未达标"].indexOf(result) < 0) {
+      return { item: itemId, points: points, earned: 0, status: "unanswered", lost_for: points ? "未填" : "", review: review, problem: "" };
+    }
+    var problem = "";
+    var earned;
+    var d = spec.deduct;
+    if (d && typeof a.count === "number") {
+      var cap = d.cap === null || d.cap === undefined ? points : d.cap;
+      var lost = Math.min(cap, a.count * d.per, points);
+      earned = points - lost;
+      var agrees = { "达标": earned === points, "未达标": earned === 0, "基本达标": earned > 0 && earned < points }[result];
+      if (!agrees) problem = "按发现 " + a.count + " 次计为 " + fmt(round1(earned)) + " 分，与自评结果“" + result + "”不一致";
+      return { item: itemId, points: points, earned: round1(earned), status: "scored",
+        lost_for: lost ? d.what + "：" + a.count + " 次 × " + fmt(d.per) + " 分" : "", review: review, problem: problem };
+    }
+    var score = typeof a.score === "number" ? a.score : null;
+    if (result === "达标") {
+      earned = points;
+      if (score !== null && score !== points) problem = "自评分 " + fmt(score) + " 与“达标”（" + fmt(points) + " 分）不一致";
+    } else if (result === "未达标") {
+      earned = 0;
+      if (score) problem = "自评分 " + fmt(score) + " 与“未达标”（0 分）不一致";
+    } else {
+      var def = round1(points * scoring.partial_share);
+      if (score === null) earned = def;
+      else if (score > 0 && score < points) earned = score;
+      else {
+        earned = def;
+        problem = "“基本达标”的自评分应大于 0、小于 " + fmt(points) + "（按 " + fmt(def) + " 分计）";
+      }
+    }
+    return { item: itemId, points: points, earned: round1(earned), status: "scored", lost_for: earned === points ? "" : result,
+      review: review, problem: problem };
+  };
+
+  function fmt(x) {
+    return String(Number(x.toFixed(6)));
+  }
+
+  Rules.prototype.gradeOf = function (scoring, scaled, vetoes) {
+    if (scaled === null) return null;
+    var names = scoring.grades.map(function (g) { return g.name; });
+    var grade = names[names.length - 1];
+    for (var i = 0; i < scoring.grades.length; i++) {
+      if (scaled >= scoring.grades[i].min) { grade = scoring.grades[i].name; break; }
+    }
+    vetoes.forEach(function (v) {
+      if (v.effect === "fail") grade = names[names.length - 1];
+      else if (names.indexOf(v.grade) >= 0 && names.indexOf(grade) < names.indexOf(v.grade)) grade = v.grade;
+    });
+    return grade;
+  };
+
+  /* Score a school's answers (as macros.scoring.score). */
+  Rules.prototype.score = function (scoring, selected, answers) {
+    var self = this;
+    var rules = selected.filter(function (s) { return s.kind === self.kindRule; });
+    var items = rules.map(function (s) { return self.itemScore(scoring, s.id, answers[s.id]); });
+    var possible = items.reduce(function (n, i) { return n + i.points; }, 0);
+    var earned = round1(items.reduce(function (n, i) { return n + i.earned; }, 0));
+    var ruleIds = rules.map(function (s) { return s.id; });
+    var hit = scoring.vetoes.filter(function (v) {
+      return ruleIds.indexOf(v.item) >= 0 && answers[v.item] && v.results.indexOf(answers[v.item].result) >= 0;
+    });
+    var scaled = possible ? round1(earned / possible * scoring.total) : null;
+    var out = { items: items, possible: possible, earned: earned, scaled: scaled, grade: self.gradeOf(scoring, scaled, hit),
+      vetoes: hit.map(function (v) { return v.id; }), review_scaled: null, review_grade: null };
+    if (items.some(function (i) { return i.review !== null; })) {
+      var reviewed = items.reduce(function (n, i) {
+        return n + (i.review !== null ? Math.min(Math.max(i.review, 0), i.points) : i.earned);
+      }, 0);
+      out.review_scaled = possible ? round1(reviewed / possible * scoring.total) : null;
+      out.review_grade = self.gradeOf(scoring, out.review_scaled, hit);
+    }
     return out;
   };
 
@@ -250,12 +363,12 @@
       } else if (!own(self.spec.items, id)) {
         out.unknown[id] = a;
       } else {
-        var kind = own(selected, id) ? selected[id].kind : self.kind(id, profile.district).kind;
+        var kind = own(selected, id) ? selected[id].kind : self.kind(id, profile.district, self.scoringProfile(profile)).kind;
         if (a.result && self.results(kind).indexOf(a.result) < 0) {
           out.other_kind[id] = a;
-          a = { result: "", note: a.note || "", evidence: a.evidence || "" };
+          a = Object.assign({}, a, { result: "" });
         }
-        out.kept[id] = { result: a.result, note: a.note || "", evidence: a.evidence || "" };
+        out.kept[id] = Object.assign({ note: "", evidence: "" }, a);
       }
     });
     Object.keys(selected).forEach(function (id) {
@@ -316,6 +429,7 @@
         p[k] = this.root.getAttribute("data-p-" + k) || this.spec.unknown;
       }
     }
+    p.scoring = this.mode === "app" ? this.fieldValue("scoring") : (this.presetScoring || "");
     return p;
   };
 
@@ -354,7 +468,9 @@
   /* Show the applicable rows, each in its kind's group, numbered in display order. */
   Checklist.prototype.applyFilter = function () {
     var self = this;
-    var selected = this.rules.select(this.profile());
+    var profile = this.profile();
+    var scoring = this.rules.scoringProfile(profile);
+    var selected = this.rules.select(profile);
     var shown = {};
     selected.forEach(function (s) { shown[s.id] = s; });
     this.rows.forEach(function (row) {
@@ -367,6 +483,8 @@
         self.moveRow(row, s.kind);
       }
       if (self.mode === "app") self.setMaybe(row, !s.certain);
+      self.setPoints(row, scoring);
+      self.updateScoreInputs(row);
       self.setKindNote(row, s);
       self.number(row, s.number);
       self.showOtherKind(row);
@@ -427,12 +545,25 @@
     if (ev) ev.setAttribute("aria-label", "第 " + n + " 项佐证材料");
   };
 
+  function numberOf(input) {
+    if (!input || input.disabled || input.value === "") return null;
+    var n = Number(input.value);
+    return isFinite(n) && n >= 0 ? n : null;
+  }
+
   Checklist.prototype.readAnswer = function (row) {
     var id = row.getAttribute("data-item");
     var checked = row.querySelector('input[type="radio"][name="r-' + id + '"]:checked');
     var note = row.querySelector('textarea[name="note-' + id + '"]');
     var ev = row.querySelector('input[name="evidence-' + id + '"]');
-    return { result: checked ? checked.value : "", note: note ? note.value : "", evidence: ev ? ev.value : "" };
+    var a = { result: checked ? checked.value : "", note: note ? note.value : "", evidence: ev ? ev.value : "" };
+    var na = row.querySelector('textarea[name="na-' + id + '"]');
+    if (na && na.value) a.na_reason = na.value;
+    var count = row.querySelector('input[name="count-' + id + '"]');
+    if (count && !count.closest("[hidden]") && numberOf(count) !== null) a.count = Math.floor(numberOf(count));
+    var score = row.querySelector('input[name="score-' + id + '"]');
+    if (a.result === "基本达标" && a.count === undefined && numberOf(score) !== null) a.score = numberOf(score);
+    return a;
   };
 
   Checklist.prototype.writeAnswer = function (row, ans) {
@@ -443,8 +574,57 @@
     if (note) note.value = ans && typeof ans.note === "string" ? ans.note : "";
     var ev = row.querySelector('input[name="evidence-' + id + '"]');
     if (ev) ev.value = ans && typeof ans.evidence === "string" ? ans.evidence : "";
+    var na = row.querySelector('textarea[name="na-' + id + '"]');
+    if (na) na.value = ans && typeof ans.na_reason === "string" ? ans.na_reason : "";
+    var count = row.querySelector('input[name="count-' + id + '"]');
+    if (count) count.value = ans && typeof ans.count === "number" ? String(ans.count) : "";
+    var score = row.querySelector('input[name="score-' + id + '"]');
+    if (score) score.value = ans && typeof ans.score === "number" ? String(ans.score) : "";
+    this.updateScoreInputs(row);
     this.updatePrintText(row);
     this.showOtherKind(row);
+  };
+
+  /* The score fields follow the result: 达标 earns the item's points, 未达标 none; 基本达标 takes the
+   * school's own score; 不适用 asks for its reason. */
+  Checklist.prototype.updateScoreInputs = function (row) {
+    var id = row.getAttribute("data-item");
+    var checked = row.querySelector('input[type="radio"][name="r-' + id + '"]:checked');
+    var result = checked ? checked.value : "";
+    var na = row.querySelector('textarea[name="na-' + id + '"]');
+    if (na) {
+      na.hidden = result !== "不适用";
+      na.required = result === "不适用";
+    }
+    var box = row.querySelector(".dz-score");
+    var score = row.querySelector('input[name="score-' + id + '"]');
+    if (!box || !score) return;
+    var points = Number(box.getAttribute("data-points")) || 0;
+    var scoring = this.rules.scoringProfile(this.profile());
+    score.max = String(points);
+    var partial = scoring ? Math.round(points * scoring.partial_share * 10) / 10 : 0;
+    if (result === "基本达标") {
+      score.disabled = false;
+      if (score.value === "") score.placeholder = String(partial);
+    } else {
+      score.disabled = true;
+      score.placeholder = "";
+      score.value = result === "达标" ? String(points) : (result === "未达标" ? "0" : "");
+    }
+  };
+
+  /* Points, deduction rule and count field of a row under the current scoring profile. */
+  Checklist.prototype.setPoints = function (row, scoring) {
+    var box = row.querySelector(".dz-score");
+    if (!box) return;
+    var p = this.rules.points(scoring, row.getAttribute("data-item"));
+    box.setAttribute("data-points", String(p.points));
+    var b = box.querySelector(".dz-points b");
+    if (b) b.textContent = fmt(p.points);
+    var count = box.querySelector(".dz-count");
+    if (count) count.hidden = !p.deduct;
+    var what = box.querySelector(".dz-deduct");
+    if (what) what.textContent = p.deduct ? p.deduct.what + "，每次扣 " + fmt(p.deduct.per) + " 分" : "";
   };
 
   Checklist.prototype.updatePrintText = function (row) {
@@ -487,6 +667,7 @@
         if (spans[j].textContent !== text) spans[j].textContent = text;
       }
     }
+    this.updateScore(sum);
     var dimRows = this.root.querySelectorAll("tr[data-summary-dimension]");
     for (var d = 0; d < dimRows.length; d++) {
       var c = sum.per_dimension[dimRows[d].getAttribute("data-summary-dimension")];
@@ -506,6 +687,40 @@
     }
   };
 
+  /* Total, grade, vetoes and what every lost point was for, under the current scoring profile. */
+  Checklist.prototype.updateScore = function () {
+    var box = this.root.querySelector(".dz-score-summary");
+    var scoring = this.rules.scoringProfile(this.profile());
+    if (!box) return;
+    box.hidden = !scoring;
+    if (!scoring) return;
+    var sc = this.rules.score(scoring, this.selected || [], this.currentAnswers());
+    var set = function (key, text) {
+      var el = box.querySelector('[data-score="' + key + '"]');
+      if (el && el.textContent !== text) el.textContent = text;
+    };
+    set("scaled", sc.scaled === null ? "—" : fmt(sc.scaled) + " / " + fmt(scoring.total));
+    set("grade", sc.grade || "—");
+    var labels = scoring.vetoes.filter(function (v) { return sc.vetoes.indexOf(v.id) >= 0; })
+      .map(function (v) { return v.label + "（" + (v.effect === "fail" ? "定为" + scoring.grades[scoring.grades.length - 1].name : "最高" + v.grade) + "）"; });
+    set("vetoes", labels.length ? labels.join("；") : "无");
+    var lost = sc.items.filter(function (i) { return i.earned < i.points; });
+    set("lost-count", String(lost.length));
+    var list = box.querySelector(".dz-lost-list");
+    if (list) {
+      while (list.firstChild) list.removeChild(list.firstChild);
+      var self = this;
+      lost.forEach(function (i) {
+        var li = document.createElement("li");
+        li.textContent = self.describeItem(i.item) + "：失 " + fmt(round1(i.points - i.earned)) + " 分（" + i.lost_for + "）" +
+          (i.problem ? "。" + i.problem : "");
+        list.appendChild(li);
+      });
+    }
+    var heading = box.querySelector('[data-profile]');
+    if (heading) heading.setAttribute("data-profile", scoring.id);
+  };
+
   // --- documents --------------------------------------------------------------------------------
 
   Checklist.prototype.schoolInfo = function () {
@@ -515,6 +730,11 @@
     var p = this.profile();
     this.spec.profile_keys.forEach(function (k) { s[k] = p[k]; });
     s.period = this.fieldValue("period");
+    var scoring = this.rules.scoringProfile(p);
+    if (scoring) {
+      s.profile = scoring.id;
+      s.profile_version = scoring.version;
+    }
     return s;
   };
 
@@ -566,6 +786,12 @@
         }
         sel.value = v;
       });
+      var scoringSel = this.field("scoring");
+      if (scoringSel) {
+        var sp = typeof school.profile === "string" && own(this.spec.profiles, school.profile) ? school.profile : "";
+        scoringSel.value = sp;
+      }
+      this.schoolId = typeof school.id === "string" ? school.id : "";
     }
     var period = this.field("period");
     if (period && period.tagName === "INPUT") period.value = typeof school.period === "string" ? school.period : "";
@@ -736,14 +962,20 @@
     var self = this;
     var lines = [this.spec.csv_headers.map(csvField).join(",")];
     var name = this.schoolName();
+    var scoring = this.rules.scoringProfile(this.profile());
     (this.selected || []).forEach(function (s) {
       var row = self.byId[s.id];
       var a = self.readAnswer(row);
+      var points = "", earned = "";
+      if (s.kind === self.rules.kindRule && scoring) {
+        points = fmt(self.rules.points(scoring, s.id).points);
+        if (["达标", "基本达标", "未达标"].indexOf(a.result) >= 0) earned = fmt(self.rules.itemScore(scoring, s.id, a).earned);
+      }
       lines.push([
         self.schoolId, name, s.number, s.id, s.kind, self.spec.dimensions[self.spec.items[s.id].dimension],
         textOf(row.querySelector(".dz-item-title")), checkText(row.querySelector("td.dz-c-check")),
         row.querySelector("td.dz-c-basis").getAttribute("data-basis"), textOf(row.querySelector("td.dz-c-ev")),
-        a.result, a.note, a.evidence
+        a.result, a.na_reason || "", points, earned, "", "", a.note, a.evidence
       ].map(csvField).join(","));
     });
     return "\ufeff" + lines.join("\r\n") + "\r\n";
@@ -866,10 +1098,12 @@
     if (row) {
       if (t.type === "radio") {
         if (ev.type !== "change") return;
+        this.updateScoreInputs(row);
         this.showOtherKind(row);
         this.updateSummary();
       } else {
         this.updatePrintText(row);
+        if (t.type === "number" || t.name.indexOf("na-") === 0) this.updateSummary();
       }
       this.save();
       return;
@@ -880,16 +1114,52 @@
       else this.onNameChange();
       return;
     }
-    if (this.spec.profile_keys.indexOf(t.name) >= 0 && this.mode === "app") {
+    if ((this.spec.profile_keys.indexOf(t.name) >= 0 || t.name === "scoring") && this.mode === "app") {
       if (ev.type !== "change") return;
       this.applyFilter();
     }
     this.save();
   };
 
+  /* A link may preset the school (from the district's printed form or QR code): ?name=…&code=…&district=…
+   * &org_type=…&mode=…&stage=…&ownership=…&profile=… On a roster school's page only the profile applies. */
+  Checklist.prototype.applyLinkPresets = function () {
+    var params;
+    try { params = new URLSearchParams(window.location.search); } catch (e) { return false; }
+    var profileId = params.get("profile");
+    if (profileId && !own(this.spec.profiles, profileId)) profileId = null;
+    if (this.mode !== "app") {
+      if (profileId) this.presetScoring = profileId;
+      return false;
+    }
+    var name = (params.get("name") || "").trim();
+    if (!name) {
+      if (profileId && this.field("scoring")) this.field("scoring").value = profileId;
+      return false;
+    }
+    var self = this;
+    var stored = store.get(PREFIX + "school:" + name);
+    if (stored !== null) {
+      this.loadStored(PREFIX + "school:" + name);
+      store.set(PREFIX + "last", name);
+      return true;
+    }
+    this.field("name").value = name.slice(0, 60);
+    this.schoolId = (params.get("code") || "").slice(0, 48);
+    this.spec.profile_keys.forEach(function (k) {
+      var sel = self.field(k);
+      var v = params.get(k);
+      if (sel && v && Array.prototype.some.call(sel.options, function (o) { return o.value === v; })) sel.value = v;
+    });
+    if (profileId && this.field("scoring")) this.field("scoring").value = profileId;
+    return true;
+  };
+
   Checklist.prototype.start = function () {
     var self = this;
-    if (this.mode === "app") {
+    if (this.applyLinkPresets()) {
+      // the school is given by the link; its answers (if any) are already loaded
+    } else if (this.mode === "app") {
       var last = store.get(PREFIX + "last");
       if (last !== null && store.get(PREFIX + "school:" + last) !== null) this.loadStored(PREFIX + "school:" + last);
     } else {

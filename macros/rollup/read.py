@@ -150,6 +150,35 @@ def _read_one(path: Path, suffix: str, ds: Dataset, validator: Draft202012Valida
     return xlsx_submissions(path.name, raw, mtime, ds, validator)
 
 
+OPTIONAL_COLUMNS = ("不适用理由", "自评分", "复核分", "复核意见")
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value >= 0 else None
+
+
+def returned_answer(cell: Any) -> dict[str, Any]:
+    """One row of a returned CSV or workbook as an answer; `cell(column)` gives the cell's text.
+
+    The self-score counts only for 基本达标 (the other results fix it); a number that is not one is
+    left out and the schema check of the whole file then names nothing false.
+    """
+    doc: dict[str, Any] = {"result": cell("自评结果"), "note": cell("存在问题及整改措施"), "evidence": cell("佐证材料说明")}
+    if cell("不适用理由"):
+        doc["na_reason"] = cell("不适用理由")
+    if doc["result"] == "基本达标" and _number(cell("自评分")) is not None:
+        doc["score"] = _number(cell("自评分"))
+    if _number(cell("复核分")) is not None:
+        doc["review_score"] = _number(cell("复核分"))
+    if cell("复核意见"):
+        doc["review_note"] = cell("复核意见")
+    return doc
+
+
 def school_from_file_name(stem: str) -> str:
     """The school name part of the page's export file names: `<学校名称>-自查-<日期>`."""
     return stem.split("-自查")[0] if "-自查" in stem else stem.split("-")[0]
@@ -178,7 +207,7 @@ def _csv_submission(name: str, raw: bytes, mtime: float, ds: Dataset, validator:
     missing = [k for k in need if k not in header]
     if missing:
         raise AnswersError(f"不是自查表导出的 CSV（缺少“{'”“'.join(missing)}”列；应有：{'、'.join(csv_headers())}）")
-    col = {k: header.index(k) for k in (*need, "学校编号", "学校名称") if k in header}
+    col = {k: header.index(k) for k in (*need, *OPTIONAL_COLUMNS, "学校编号", "学校名称") if k in header}
     answers: dict[str, dict[str, str]] = {}
     school: dict[str, str] = {}
     for values in table[1:]:
@@ -189,8 +218,7 @@ def _csv_submission(name: str, raw: bytes, mtime: float, ds: Dataset, validator:
             i = col.get(key)
             return csv_unescape(values[i].strip()) if i is not None and i < len(values) else ""
 
-        answers[cell("编号")] = {"result": cell("自评结果"), "note": cell("存在问题及整改措施"),
-                               "evidence": cell("佐证材料说明")}
+        answers[cell("编号")] = returned_answer(cell)
         if cell("学校名称") and not school:
             school = {"name": cell("学校名称"), **({"id": cell("学校编号")} if cell("学校编号") else {})}
     from_name = not school

@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 
 from ..checklist import AnswersError, parse_answers
 from ..model import Dataset
-from .read import Submission, answers_doc
+from .read import Submission, answers_doc, returned_answer
 
 SHEET = "自查表"
 MAX_ROWS = 200_000
@@ -52,13 +52,12 @@ def xlsx_submissions(name: str, raw: bytes, mtime: float, ds: Dataset,
             if not cell("编号"):
                 continue
             key = (cell("学校编号"), cell("学校名称"))
-            schools.setdefault(key, {})[cell("编号")] = {
-                "result": cell("自评结果"), "note": cell("存在问题及整改措施"), "evidence": cell("佐证材料说明")}
+            schools.setdefault(key, {})[cell("编号")] = returned_answer(cell)
     finally:
         wb.close()
     out = []
     for (school_id, school_name), answers in schools.items():
-        if not any(a["result"] or a["note"] or a["evidence"] for a in answers.values()):
+        if not any(v for a in answers.values() for v in a.values()):
             continue  # rows sent out blank and never filled: not a return
         school = {"name": school_name or "（未写学校名称）", **({"id": school_id} if school_id else {})}
         doc = answers_doc(ds, school, answers)
