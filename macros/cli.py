@@ -116,8 +116,11 @@ def cmd_checklists(args: argparse.Namespace) -> int:
         print("花名册无法读取，未生成任何文件。", file=sys.stderr)
         return PROBLEMS
     try:
+        if args.profile and args.profile not in {p.id for p in ds.profiles}:
+            print(f"没有评分方案“{args.profile}”（可选：{'、'.join(p.id for p in ds.profiles)}）", file=sys.stderr)
+            return USAGE
         report = batch.run_batch(ds, roster, Path(args.out), html=not args.no_html, pdf=args.pdf, xlsx=not args.no_xlsx,
-                                 root=root, progress=not args.quiet)
+                                 root=root, progress=not args.quiet, scoring=args.profile or "")
     except RuntimeError as exc:
         print(str(exc), file=sys.stderr)
         return USAGE
@@ -180,6 +183,7 @@ def build_parser() -> Parser:
     c.options.add_argument("--pdf", action="store_true", help="同时打印每校的 PDF（需要 Chromium）")
     c.options.add_argument("--no-html", action="store_true", help="不保留每校的 HTML 文件")
     c.options.add_argument("--no-xlsx", action="store_true", help="不生成全区工作簿")
+    c.options.add_argument("--profile", metavar="PF-XX", help="评分方案（默认：按各校所属地区）")
     c.options.add_argument("--quiet", action="store_true", help="不显示进度")
     c.options.add_argument("--data", help=argparse.SUPPRESS)
     c.set_defaults(func=cmd_checklists)
@@ -194,6 +198,9 @@ def build_parser() -> Parser:
     r.options.add_argument("--site-url", help="公开网站地址，用于检查项和依据的链接（默认：mkdocs.yml 的 site_url）")
     r.options.add_argument("--include-in-site", action="store_true", help="允许输出到 site/ 或 docs/ 里（答案是内部材料）")
     r.options.add_argument("--name", help="报告标题中的地区名称（默认：花名册只有一个地区时用其名称）")
+    r.options.add_argument("--profile", metavar="PF-XX", help="所有学校都按这个评分方案计分（默认：答案文件中的方案，否则按所属地区）")
+    r.options.add_argument("--ledger", metavar="上期台账.xlsx", help="上一轮汇总报告的 report.xlsx（填好整改情况）：带入状态，列出已销号、逾期和新增")
+    r.options.add_argument("--previous", metavar="DIR", help="上一轮的答案文件夹：与本轮比较得分和各检查项的变化")
     r.options.add_argument("--data", help=argparse.SUPPRESS)
     r.set_defaults(func=cmd_rollup)
 

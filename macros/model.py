@@ -485,7 +485,7 @@ class Dataset:
 
     def citing(self, source_id: str) -> list[Record]:
         """Every record that cites a source (backlinks), in data order."""
-        return [r for r in self.by_id.values() if any(c.src == source_id for c in r.cite)]
+        return [r for r in self.by_id.values() if r.active and any(c.src == source_id for c in r.cite)]
 
     def dimension(self, key: str) -> Dimension:
         return next(d for d in self.dimensions if d.key == key)

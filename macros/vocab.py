@@ -65,6 +65,7 @@ class Vocab:
     relations: tuple[str, ...]
     source_kinds: tuple[str, ...]
     party_topics: tuple[str, ...]
+    ledger_statuses: tuple[str, ...]
     dimensions: tuple[str, ...]
     forces: tuple[str, ...]
     binding_forces: frozenset[str]
@@ -106,6 +107,7 @@ def load_vocab(schema_dir: Path) -> Vocab:
         ownerships=_consts(defs["ownership"]), holders=_consts(defs["holder"]), bodies=_consts(defs["body"]),
         actions=_consts(defs["action"]), aspects=_consts(defs["aspect"]), support_kinds=_consts(defs["support_kind"]),
         relations=_consts(rel), dimensions=_consts(defs["dimension"]), party_topics=_consts(defs["party_topic"]),
+        ledger_statuses=_consts(defs["ledger_status"]),
         source_kinds=_consts(_read((schema_dir / "sources.schema.json").resolve())["$defs"]["record"]["properties"]["kind"]),
         forces=_consts(defs["force"]),
         binding_forces=frozenset(o["const"] for o in defs["force"]["oneOf"] if o["x-binding"]),

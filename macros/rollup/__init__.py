@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from .aggregate import Rollup, aggregate, with_problems
 from .read import Problem, read_answers_dir
 from .report_html import ReportMeta, render_html
 from .report_xlsx import write_xlsx
+from .rounds import Comparison, FollowUp, LedgerError, compare, follow_up, read_ledger
 
 
 @dataclass
@@ -34,6 +35,8 @@ class RunResult:
     html: Path
     xlsx: Path
     seconds: float = 0.0
+    follow: FollowUp | None = None
+    comparison: Comparison | None = None
 
 
 def default_site_url(root: Path) -> str:
@@ -70,22 +73,43 @@ def write_atomic(path: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
+@dataclass(frozen=True)
+class Rounds:
+    """What a run compares with: last round's ledger and/or last round's answers."""
+
+    ledger: Path | None = None
+    previous: Path | None = None
+    today: date | None = None  # for 逾期; default: the day of the run
+
+
 def run(ds: Dataset, rows: Sequence[RosterRow], roster_problems: Sequence[Any], roster_path: Path, answers_dir: Path,
-        out: Path, *, root: Path, site_url: str = "", generated: str | None = None, name: str = "") -> RunResult:
+        out: Path, *, root: Path, site_url: str = "", generated: str | None = None, name: str = "", scoring: str = "",
+        rounds: Rounds = Rounds()) -> RunResult:
+    """Read, aggregate, follow up and compare, then write report.html and report.xlsx (never half of them)."""
     from ..batch import build_commit
 
     start = time.monotonic()
-    subs, read_problems = read_answers_dir(answers_dir, ds, answers_validator(root / "schemas"))
-    rollup = aggregate(ds, rows, subs, value_aliases(ds, root)["district"])
+    validator = answers_validator(root / "schemas")
+    aliases = value_aliases(ds, root)["district"]
+    subs, read_problems = read_answers_dir(answers_dir, ds, validator)
+    rollup = aggregate(ds, rows, subs, aliases, scoring=scoring)
     extra = [Problem(roster_path.name, "roster", str(p)) for p in roster_problems] + read_problems
     rollup = with_problems(rollup, extra)
+    follow = comparison = None
+    if rounds.ledger is not None:
+        previous_rows, ledger_problems = read_ledger(rounds.ledger, ds)
+        follow = follow_up(rollup, previous_rows, ledger_problems, rounds.today or date.today(), rounds.ledger.name)
+    if rounds.previous is not None:
+        before_subs, _ = read_answers_dir(rounds.previous, ds, validator)
+        before = aggregate(ds, rows, before_subs, aliases, scoring=scoring)
+        comparison = compare(rollup, before, rounds.previous.name or str(rounds.previous))
     meta = ReportMeta(name or report_name(ds, rows, roster_path), roster_path.name, answers_dir.name or str(answers_dir),
                       generated or datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"), build_commit(root), site_url)
     out.mkdir(parents=True, exist_ok=True)
     html_path, xlsx_path = out / "report.html", out / "report.xlsx"
-    write_atomic(html_path, render_html(ds, rollup, meta))
-    write_xlsx(ds, rollup, meta, xlsx_path)
-    return RunResult(rollup, html_path, xlsx_path, time.monotonic() - start)
+    write_xlsx(ds, rollup, meta, xlsx_path, follow=follow, comparison=comparison)
+    write_atomic(html_path, render_html(ds, rollup, meta, follow=follow, comparison=comparison))
+    return RunResult(rollup, html_path, xlsx_path, time.monotonic() - start, follow, comparison)
 
 
 def command(args: Any, ds: Dataset) -> int:
@@ -117,12 +141,33 @@ def command(args: Any, ds: Dataset) -> int:
             print(problem, file=sys.stderr)
         print("花名册无法读取（或没有可用的学校），未生成报告。", file=sys.stderr)
         return 1
-    result = run(ds, roster.rows, roster.problems, roster_path, answers_dir, out, root=root, site_url=site_url,
-                 name=(args.name or "").strip())
+    if args.profile and args.profile not in {p.id for p in ds.profiles}:
+        print(f"没有评分方案“{args.profile}”（可选：{'、'.join(p.id for p in ds.profiles)}）", file=sys.stderr)
+        return 2
+    ledger = Path(args.ledger) if args.ledger else None
+    if ledger is not None and not ledger.is_file():
+        print(f"找不到上期台账：{ledger}", file=sys.stderr)
+        return 2
+    previous = Path(args.previous) if args.previous else None
+    if previous is not None and not previous.is_dir():
+        print(f"找不到上一轮的答案文件夹：{previous}", file=sys.stderr)
+        return 2
+    try:
+        result = run(ds, roster.rows, roster.problems, roster_path, answers_dir, out, root=root, site_url=site_url,
+                     name=(args.name or "").strip(), scoring=args.profile or "", rounds=Rounds(ledger, previous))
+    except LedgerError as exc:
+        print(f"上期台账无法使用：{exc}", file=sys.stderr)
+        return 1
     for problem in result.rollup.problems:
         print(str(problem), file=sys.stderr)
+    if result.follow is not None:
+        for problem in result.follow.problems:
+            print(problem, file=sys.stderr)
+        f = result.follow
+        print(f"整改跟踪：已销号或已解决 {len(f.closed)} 条，新增 {len(f.new)} 条，逾期 {len(f.overdue)} 条，"
+              f"重新出现 {len(f.reopened)} 条。")
     t = result.rollup.totals
     print(f"完成：花名册 {t.schools} 所学校，已提交 {t.submitted} 所，未提交 {t.missing} 所；"
           f"整改台账 {len(result.rollup.ledger)} 条；问题 {len(result.rollup.problems)} 条；用时 {result.seconds:.1f} 秒。"
           f"\n报告：{result.html}\n表格：{result.xlsx}")
-    return 1 if result.rollup.problems else 0
+    return 1 if result.rollup.problems or (result.follow and result.follow.problems) else 0

@@ -17,11 +17,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import MappingProxyType
+from typing import Any
 
-from ..checklist import UNANSWERED, Answer, Profile, Selected, migrate, results_for, select
+from ..checklist import UNANSWERED, Answer, Profile, Selected, migrate, results_for, scoring_profile, select
 from ..model import CheckItem, Dataset
 from ..roster import RosterRow
 from ..scope import REFERENCE, RULE
+from ..scoring import Score, score
 from ..vocab import PROFILE_LABELS, UNKNOWN
 from .read import KIND_LABELS, Problem, Submission
 
@@ -72,6 +74,8 @@ class SchoolRow:
     file: str  # "" when the school has not submitted
     applicable: int
     tally: Tally
+    score: Score | None = None  # None when not submitted or no scoring profile applies
+    results: Mapping[str, str] = MappingProxyType({})  # item → result as counted (未填 when blank)
 
     @property
     def profile(self) -> Profile:
@@ -149,6 +153,30 @@ class Rollup:
     by_mode: tuple[GroupRow, ...]
     ledger: tuple[LedgerRow, ...]
     problems: tuple[Problem, ...]
+    losses: tuple[tuple[str, float, int], ...] = ()  # (item, points lost across the district, schools losing), most first
+
+    @property
+    def scored(self) -> tuple[SchoolRow, ...]:
+        return tuple(s for s in self.schools if s.score is not None and s.score.scaled is not None)
+
+    def grade_counts(self) -> list[tuple[str, int]]:
+        """Schools per grade, in each profile's band order (highest first)."""
+        order: list[str] = []
+        for s in self.scored:
+            for g in s.score.profile.grades:  # type: ignore[union-attr]
+                if g.name not in order:
+                    order.append(g.name)
+        counts = Counter(s.score.grade for s in self.scored)  # type: ignore[union-attr]
+        return [(g, counts[g]) for g in order]
+
+    @property
+    def veto_hits(self) -> tuple[tuple[SchoolRow, Any], ...]:
+        return tuple((s, v) for s in self.scored for v in s.score.vetoes)  # type: ignore[union-attr]
+
+    @property
+    def reviewed(self) -> tuple[SchoolRow, ...]:
+        """Schools with a reviewer's score beside their own."""
+        return tuple(s for s in self.scored if s.score.review_scaled is not None)  # type: ignore[union-attr]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -284,9 +312,17 @@ def _migration_problems(ds: Dataset, sub: Submission, profile: Profile, applicab
     return mig.kept
 
 
+def _scoring_for(ds: Dataset, forced: str, sub: Submission | None) -> str:
+    """The scoring profile of a school: the one the run forces, else the one its file names, else ""."""
+    if forced:
+        return forced
+    named = (sub.answers.school.get("profile") or "") if sub is not None else ""
+    return named if named in {p.id for p in ds.profiles} else ""
+
+
 def aggregate(ds: Dataset, rows: Sequence[RosterRow], submissions: Iterable[Submission],
-              district_aliases: Mapping[str, str]) -> Rollup:
-    """Match files to roster schools and count everything."""
+              district_aliases: Mapping[str, str], *, scoring: str = "") -> Rollup:
+    """Match files to roster schools and count everything; score each school with its profile."""
     problems: list[Problem] = []
     matcher = Matcher(ds, rows, district_aliases)
     matched: dict[int, list[Submission]] = defaultdict(list)
@@ -322,9 +358,12 @@ def aggregate(ds: Dataset, rows: Sequence[RosterRow], submissions: Iterable[Subm
     applicable_submitted = applicable_all = 0
     kind_results = {k: frozenset(results_for(ds, k)) for k in KINDS}
 
+    lost_points: Counter[str] = Counter()
+    lost_schools: Counter[str] = Counter()
     for idx, row in enumerate(rows):
-        p = row.profile
-        key = (p.org_type, p.mode, p.stage, p.ownership, p.district)
+        sub = chosen.get(idx)
+        p = replace(row.profile, scoring=_scoring_for(ds, scoring, sub))
+        key = (p.org_type, p.mode, p.stage, p.ownership, p.district, p.scoring)
         applicable = selections.get(key)
         if applicable is None:
             applicable = selections[key] = {s.item.id: s for s in select(ds, p)}
@@ -332,7 +371,6 @@ def aggregate(ds: Dataset, rows: Sequence[RosterRow], submissions: Iterable[Subm
         org_schools[(p.org_type, "schools")] += 1
         mode_schools[(p.mode, "schools")] += 1
         item_applicable.update(applicable.keys())
-        sub = chosen.get(idx)
         if sub is None:
             item_missing.update(applicable.keys())
             school_rows.append(SchoolRow(idx + 1, row, "", len(applicable), tally(Counter())))
@@ -342,11 +380,18 @@ def aggregate(ds: Dataset, rows: Sequence[RosterRow], submissions: Iterable[Subm
         applicable_submitted += len(applicable)
         kept = _migration_problems(ds, sub, p, applicable, problems)
         counts: Counter[tuple[str, str]] = Counter()
+        results: dict[str, str] = {}
+        no_reason = sorted((i for i in applicable if i in kept and kept[i].result == "不适用" and not kept[i].counted_result),
+                           key=lambda i: order[i])
+        if no_reason:
+            problems.append(Problem(sub.file, "na_no_reason", f"{len(no_reason)} 项选了“不适用”但没有写明理由，按未填计："
+                                                              f"{_ids(no_reason)}"))
         for item_id, s in applicable.items():
             kind = s.kind.kind
             a = kept.get(item_id)
-            result = a.result if a is not None and a.result in kind_results[kind] else UNANSWERED
+            result = a.counted_result if a is not None and a.counted_result in kind_results[kind] else UNANSWERED
             col = (kind, result)
+            results[item_id] = result
             counts[col] += 1
             per_item[item_id][col] += 1
             per_dim[s.item.dimension][col] += 1
@@ -356,7 +401,14 @@ def aggregate(ds: Dataset, rows: Sequence[RosterRow], submissions: Iterable[Subm
         per_org[p.org_type].update(counts)
         per_mode[p.mode].update(counts)
         totals.update(counts)
-        school_rows.append(SchoolRow(idx + 1, row, sub.file, len(applicable), tally(counts)))
+        profile_used = scoring_profile(ds, p)
+        sc = score(profile_used, list(applicable.values()), kept) if profile_used is not None else None
+        if sc is not None:
+            for i in sc.lost:
+                lost_points[i.item] += i.points - i.earned
+                lost_schools[i.item] += 1
+        school_rows.append(SchoolRow(idx + 1, row, sub.file, len(applicable), tally(counts), sc,
+                                     MappingProxyType(results)))
 
     listed = sorted(item_applicable, key=lambda i: (-per_item[i][(RULE, "未达标")], -per_item[i][(RULE, "基本达标")], order[i]))
     item_rows = tuple(ItemRow(n, items[i], order[i], item_applicable[i], tally(per_item[i]), item_missing[i])
@@ -374,6 +426,8 @@ def aggregate(ds: Dataset, rows: Sequence[RosterRow], submissions: Iterable[Subm
         totals=Totals(len(rows), len(chosen), applicable_submitted, applicable_all, tally(totals)),
         schools=tuple(school_rows), items=item_rows, not_listed_items=len(items) - len(item_rows),
         by_dimension=by_dimension, by_org_type=by_org, by_mode=by_mode, ledger=tuple(ledger), problems=tuple(problems),
+        losses=tuple(sorted(((i, round(n, 1), lost_schools[i]) for i, n in lost_points.items()),
+                            key=lambda x: (-x[1], order.get(x[0], 0)))),
     )
 
 

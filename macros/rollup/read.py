@@ -41,6 +41,7 @@ KIND_LABELS = {
     "unknown_id": "未知的检查项编号",
     "not_applicable": "不适用的检查项",
     "other_kind": "类别已改变的答案",
+    "na_no_reason": "不适用未写明理由",
     "profile_mismatch": "学校信息与花名册不一致",
     "roster": "花名册",
 }

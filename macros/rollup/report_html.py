@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup
 
@@ -133,7 +134,34 @@ def stacked_chart(ds: Dataset, title: str, groups: Sequence[GroupRow], *, label_
                  tuple(legend))
 
 
-def render_html(ds: Dataset, rollup: Rollup, meta: ReportMeta) -> str:
+@dataclass(frozen=True)
+class Bars:
+    """A grouped bar chart of two rounds' score distributions."""
+
+    title: str
+    width: int
+    height: int
+    base: float  # y of the axis
+    bars: tuple[tuple[str, float, float, float, float, int, int], ...]  # label, x, h_now, h_before, bar width, n_now, n_before
+
+
+def distribution_chart(comparison: Any, *, width: int = 620, height: int = 200) -> Bars:
+    top = max((*comparison.now_counts, *comparison.before_counts, 1))
+    n = len(comparison.bins)
+    slot = (width - 40) / n
+    bar = slot * 0.36
+    base = height - 30.0
+    bars = []
+    for k, label in enumerate(comparison.bins):
+        x = 30 + k * slot
+        scale = (height - 60) / top
+        bars.append((label, round(x, 1), round(comparison.now_counts[k] * scale, 1),
+                     round(comparison.before_counts[k] * scale, 1), round(bar, 1), comparison.now_counts[k],
+                     comparison.before_counts[k]))
+    return Bars("两轮得分分布（学校数）", width, height, base, tuple(bars))
+
+
+def render_html(ds: Dataset, rollup: Rollup, meta: ReportMeta, *, follow: Any = None, comparison: Any = None) -> str:
     # Our own style sheets, trusted: inside <style> entities are not decoded, so they must not be escaped.
     css = Markup((TEMPLATE_DIR / "standalone.css").read_text(encoding="utf-8") + "\n"
                  + (TEMPLATE_DIR / "rollup.css").read_text(encoding="utf-8"))
@@ -149,5 +177,7 @@ def render_html(ds: Dataset, rollup: Rollup, meta: ReportMeta) -> str:
         columns=columns(ds), results={k: results_for(ds, k) for k in KINDS}, unanswered=UNANSWERED, bad=BAD, pct=pct,
         charts=charts, district=lambda d: names.get(d, d), basis=lambda it: basis_of(it, ds, meta.site_url),
         item_href=lambda it: site_href(meta.site_url, it.id, ds), dim_name={d.key: d.name for d in ds.dimensions},
-        ledger_schools=ledger_schools,
+        ledger_schools=ledger_schools, follow=follow, comparison=comparison,
+        dist=distribution_chart(comparison) if comparison is not None else None,
+        title_of=lambda item_id: ds.get(item_id).title, statuses=ds.vocab.ledger_statuses,
     )) + "\n"

@@ -10,13 +10,14 @@ from typing import Any
 
 from ..checklist import UNANSWERED, district_names
 from ..model import Dataset
-from ..workbook import Book, SheetLayout
+from ..workbook import Book, SheetLayout, list_validation
 from .aggregate import Rollup, columns
 from .read import Problem
 from .report_html import ReportMeta, basis_of
+from .rounds import Comparison, FollowUp, LedgerEntry
 
-LEDGER_HEADERS = ("序号", "学校编号", "学校名称", "所属地区", "编号", "检查项目", "维度", "自评结果", "存在问题及整改措施",
-                  "佐证材料说明", "答案文件")
+LEDGER_HEADERS = ("序号", "学校编号", "学校名称", "所属地区", "编号", "检查项目", "维度", "自评结果", "失分", "存在问题及整改措施",
+                  "佐证材料说明", "责任人", "完成时限", "状态", "销号依据", "答案文件")
 PROBLEM_HEADERS = ("序号", "文件", "类型", "说明", "处理")
 
 
@@ -24,7 +25,14 @@ def _count_headers(ds: Dataset) -> list[str]:
     return [f"{k}·{r}" for k, r in columns(ds)]
 
 
-def write_xlsx(ds: Dataset, rollup: Rollup, meta: ReportMeta, path: Path) -> None:
+def get_column_letter(n: int) -> str:
+    from openpyxl.utils import get_column_letter as letter
+
+    return letter(n)
+
+
+def write_xlsx(ds: Dataset, rollup: Rollup, meta: ReportMeta, path: Path, *, follow: FollowUp | None = None,
+               comparison: Comparison | None = None) -> None:
     cols = columns(ds)
     header = f"{meta.title}（数据版本 {ds.data_version}）"
     book = Book(title=meta.title, subject=f"数据版本 {ds.data_version}",
@@ -76,11 +84,49 @@ def write_xlsx(ds: Dataset, rollup: Rollup, meta: ReportMeta, path: Path) -> Non
             [g.label, g.schools, g.submitted, *(g.tally[c] for c in cols), g.tally.total(), g.tally.compliance()]
             for g in groups), pcts=[len(cols) + 4])
 
-    ws = book.sheet("整改台账", SheetLayout((6, 16, 28, 10, 16, 28, 16, 10, 50, 30, 24), header))
-    book.table(ws, LEDGER_HEADERS, (
-        [r.number, r.profile.school_id, r.profile.name, names.get(r.profile.district, r.profile.district), r.item.id,
-         r.item.title, ds.dimension(r.item.dimension).name, r.result, r.note, r.evidence, r.file] for r in rollup.ledger),
-        wraps=[8, 9])
+    scores = {s.profile.school_id: s.score for s in rollup.schools if s.score is not None}
+
+    def lost_of(row: Any) -> float | None:
+        sc = scores.get(row.profile.school_id)
+        found = next((i for i in sc.items if i.item == row.item.id), None) if sc else None
+        return round(found.points - found.earned, 1) if found else None
+
+    entries = follow.entries if follow is not None else tuple(LedgerEntry(r) for r in rollup.ledger)
+    ws = book.sheet("整改台账", SheetLayout((6, 16, 28, 10, 16, 28, 16, 10, 6, 50, 30, 12, 12, 10, 30, 24), header))
+    n = book.table(ws, LEDGER_HEADERS, (
+        [e.row.number, e.row.profile.school_id, e.row.profile.name, names.get(e.row.profile.district, e.row.profile.district),
+         e.row.item.id, e.row.item.title, ds.dimension(e.row.item.dimension).name, e.row.result, lost_of(e.row), e.row.note,
+         e.row.evidence, e.owner, e.due.isoformat() if e.due else "", e.status, e.closing, e.row.file] for e in entries),
+        wraps=[9, 10])
+    status_col = get_column_letter(LEDGER_HEADERS.index("状态") + 1)
+    list_validation(ws, f"{status_col}2:{status_col}{max(n + 1, 2)}", ds.vocab.ledger_statuses, "状态")
+
+    ws = book.sheet("得分", SheetLayout((16, 28, 12, 10, 10, 10, 10, 30), header))
+    book.table(ws, ("学校编号", "学校名称", "评分方案", "自评得分", "等级", "复核得分", "复核等级", "一票否决"), (
+        [s.profile.school_id, s.profile.name, f"{s.score.profile.name} {s.score.profile.version}", s.score.scaled,
+         s.score.grade, s.score.review_scaled, s.score.review_grade, "；".join(v.label for v in s.score.vetoes)]
+        for s in rollup.scored))
+    if rollup.losses:
+        ws = book.sheet("失分", SheetLayout((16, 40, 10, 10), header, landscape=False))
+        book.table(ws, ("编号", "检查项目", "失分合计", "失分学校数"),
+                   ([i, ds.get(i).title, lost, k] for i, lost, k in rollup.losses))  # type: ignore[attr-defined]
+    if follow is not None:
+        ws = book.sheet("整改跟踪", SheetLayout((12, 16, 28, 16, 12, 12, 10, 30), header))
+        book.table(ws, ("情况", "学校编号", "学校名称", "编号", "责任人", "完成时限", "状态", "销号依据"), [
+            *(["逾期", e.row.profile.school_id, e.row.profile.name, e.row.item.id, e.owner, e.due.isoformat() if e.due else "",
+               e.status, e.closing] for e in follow.overdue),
+            *(["重新出现", e.row.profile.school_id, e.row.profile.name, e.row.item.id, e.owner, "", e.status, ""]
+              for e in follow.reopened),
+            *(["新增", e.row.profile.school_id, e.row.profile.name, e.row.item.id, "", "", e.status, ""] for e in follow.new),
+            *(["已解决或已销号", p.school_id, p.school_name, p.item, p.owner, p.due.isoformat() if p.due else "", p.status,
+               p.closing] for p in follow.closed)])
+    if comparison is not None:
+        ws = book.sheet("两轮比较", SheetLayout((16, 28, 12, 12, 10, 40, 40), header))
+        book.table(ws, ("学校编号", "学校名称", "上一轮得分", "本轮得分", "变化", "新达标的检查项", "退步的检查项"), (
+            [c.now.profile.school_id, c.now.profile.name,
+             c.before.score.scaled if c.before is not None and c.before.score else None,
+             c.now.score.scaled if c.now.score else None, c.change, "、".join(c.improved), "、".join(c.slipped)]
+            for c in comparison.schools), wraps=[5, 6])
 
     ws = book.sheet("问题", SheetLayout((6, 36, 20, 80, 10), header))
     book.table(ws, PROBLEM_HEADERS, (_problem_row(n, p) for n, p in enumerate(rollup.problems, start=1)), wraps=[3])
@@ -98,6 +144,8 @@ def write_xlsx(ds: Dataset, rollup: Rollup, meta: ReportMeta, path: Path) -> Non
         ["检查项排序", "规定项未达标学校数从多到少，其次基本达标学校数从多到少，其次检查项顺序。"],
         ["学校对应", "先按学校编号，再按规范化的学校名称（全角半角、空格、中文数字）对应花名册；编号与名称不一致的文件不计入。"],
         ["同一学校多份文件", "以导出时间（exported_at，没有则按文件修改时间）较新的为准，较旧的列入“问题”。"],
+        ["整改台账", "规定项中自评为未达标或基本达标的检查项。请在“责任人”“完成时限”“状态”“销号依据”列填写整改情况；"
+                 "下一轮汇总时用 --ledger 指定本文件，状态会带入新的台账，并列出已销号、逾期和新增的条目。"],
         ["注意", "答案文件和本报告是学校的内部材料，请勿发布到公开网站。"],
     ):
         book.row(ws, line, wraps=[1])
