@@ -154,6 +154,52 @@ def cmd_rollup(args: argparse.Namespace) -> int:
     return PROBLEMS if ds is None else rollup.command(args, ds)
 
 
+def cmd_profile(args: argparse.Namespace) -> int:
+    from . import profiles
+
+    ds = load_data(args)
+    if ds is None:
+        return PROBLEMS
+    if args.action == "template":
+        chosen = None
+        if args.profile:
+            known = {p.id: p for p in ds.profiles}
+            if args.profile not in known:
+                print(f"没有评分方案“{args.profile}”（可选：{'、'.join(known)}）", file=sys.stderr)
+                return USAGE
+            chosen = known[args.profile]
+        out = Path(args.out)
+        if out.suffix.lower() != ".xlsx":
+            print(f"输出文件应以 .xlsx 结尾：{out}", file=sys.stderr)
+            return USAGE
+        out.parent.mkdir(parents=True, exist_ok=True)
+        profiles.write_template(ds, out, chosen)
+        print(f"已生成 {out}（{len(ds.active_checklist())} 个检查项）。填写后用 python -m macros profile import 导入。")
+        return OK
+    source = Path(args.workbook)
+    if not source.is_file():
+        print(f"找不到工作簿：{source}", file=sys.stderr)
+        return USAGE
+    try:
+        profile, problems = profiles.read_workbook(source, ds)
+    except profiles.WorkbookError as exc:
+        print(str(exc), file=sys.stderr)
+        return PROBLEMS
+    for problem in problems:
+        print(f"{source.name}：{problem}", file=sys.stderr)
+    if profile is None:
+        print(f"共 {len(problems)} 个问题，未写出评分方案。", file=sys.stderr)
+        return PROBLEMS
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        print(f"{out} 已存在：加 --force 覆盖", file=sys.stderr)
+        return USAGE
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(profiles.profile_yaml(profile), encoding="utf-8")
+    print(f"已写出 {out}（{len(profile.get('items', []))} 个检查项的分值）。请运行 make validate 检查整个数据。")
+    return OK
+
+
 def _roster_options(group: Any) -> None:
     group.add_argument("--roster", help="花名册：CSV（UTF-8 或 GBK）或 YAML（默认：data/schools/demo.yaml）")
     group.add_argument("--auto-id", action="store_true", help="没有学校编号的行按行号自动编号（默认：报错并跳过该行）")
@@ -203,6 +249,20 @@ def build_parser() -> Parser:
     r.options.add_argument("--previous", metavar="DIR", help="上一轮的答案文件夹：与本轮比较得分和各检查项的变化")
     r.options.add_argument("--data", help=argparse.SUPPRESS)
     r.set_defaults(func=cmd_rollup)
+
+    pr = sub.add_parser("profile", help="评分方案与 Excel 互转：导出模板，导入填好的工作簿",
+                        description="教育局在 Excel 中填写考核细则（分值、扣分、一票否决、等级、参数），再导入为 data/profiles/ 中的评分方案。")
+    pr_sub = pr.add_subparsers(dest="action", required=True, title="操作", metavar="操作", parser_class=Parser)
+    pt = pr_sub.add_parser("template", help="导出列出全部检查项的工作簿", description="导出工作簿：每个检查项一行，分值等列留空（或按 --profile 填好）。")
+    pt.options.add_argument("--out", required=True, help="输出的 .xlsx 文件，如 考核细则.xlsx")
+    pt.options.add_argument("--profile", metavar="PF-XX", help="按这个评分方案填好（默认：空白）")
+    pi = pr_sub.add_parser("import", help="把填好的工作簿导入为评分方案 YAML", description="读回填好的工作簿，逐行检查，写出 data/profiles/<名称>.yaml。")
+    pi.options.add_argument("workbook", help="填好的 .xlsx 工作簿")
+    pi.options.add_argument("--out", required=True, help="输出的 YAML 文件，如 data/profiles/xx.yaml")
+    pi.options.add_argument("--force", action="store_true", help="覆盖已有的文件")
+    for p_ in (pt, pi):
+        p_.options.add_argument("--data", help=argparse.SUPPRESS)
+    pr.set_defaults(func=cmd_profile)
 
     n = sub.add_parser("new", help="开始一项贡献：新地区文件，或一条检查项草稿",
                        description="生成贡献用的草稿：new practice 新建地区文件；new item 打印一条检查项草稿。")
