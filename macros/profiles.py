@@ -247,7 +247,7 @@ def read_workbook(path: Path, ds: Dataset) -> tuple[dict[str, Any] | None, list[
 
 def _check(profile: dict[str, Any], ds: Dataset, where: dict[tuple[str, ...], tuple[str, int, str]]) -> list[SheetProblem]:
     """Schema and cross-file checks of an imported profile, located in the workbook."""
-    from .validate import _schema_message  # the validator's Chinese messages, shared on purpose
+    from .validate import schema_message
 
     out = []
     schema = inline_refs(ds.schema_dir, "profile")
@@ -255,7 +255,7 @@ def _check(profile: dict[str, Any], ds: Dataset, where: dict[tuple[str, ...], tu
         path = tuple(str(p) for p in err.absolute_path)[1:]
         loc = where.get(path[:2] if path[:1] in (("items",), ("vetoes",), ("grades",), ("parameters",)) else path[:1],
                         ("方案", 0, ""))
-        _, message = _schema_message(err)
+        _, message = schema_message(err)
         out.append(SheetProblem(loc[0], loc[1], loc[2], f"{'.'.join(path) or '方案'}：{message}"))
     if isinstance(profile.get("district"), str) and profile["district"] not in {d.id for d in ds.districts}:
         loc = where.get(("district",), ("方案", 0, ""))

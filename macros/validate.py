@@ -196,13 +196,18 @@ def _type_name(value: Any) -> str:
     return "空值"
 
 
-def _schema_message(err: ValidationError) -> tuple[str, str]:
+def schema_message(err: ValidationError) -> tuple[str, str]:
     """Plain-Chinese message for one schema error; returns (extra path suffix, message)."""
     v, inst, sch = err.validator, err.instance, err.schema
     if v == "required":
         missing = re.search(r"'([^']+)' is a required property", err.message)
         key = missing.group(1) if missing else ""
         return key, f"缺少必填字段“{key}”"
+    if v == "dependentRequired":
+        pair = next(((k, need) for k, need in sch["dependentRequired"].items() if k in inst and any(n not in inst for n in need)),
+                    ("", []))
+        missing = "、".join(n for n in pair[1] if n not in inst)
+        return missing, f"有“{pair[0]}”时也要有“{missing}”"
     if v == "type":
         want = sch.get("type")
         want_names = "或".join(_TYPE_NAMES.get(t, t) for t in (want if isinstance(want, list) else [want]))
@@ -270,7 +275,7 @@ def schema_errors(
                 yield path, Problem(f.name, line, col, path_text((*path, extra)),
                                     f"未知字段“{extra}”" + (f"（可用字段：{hint}）" if hint else "")), "additionalProperties"
             continue
-        suffix, message = _schema_message(err)
+        suffix, message = schema_message(err)
         line, col = f.positions.locate(path)
         field_path = (*path, suffix) if suffix else path
         yield path, Problem(f.name, line, col, path_text(field_path) or "(文件)", message), str(err.validator)
