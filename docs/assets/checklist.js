@@ -662,7 +662,10 @@
         var text;
         if (key === "total") text = String(bucket.total);
         else if (key === u) text = String(bucket[u]);
-        else if (key === "compliance") text = sum.compliance === null ? "—" : (sum.compliance * 100).toFixed(1) + "%";
+        else if (key === "compliance") {
+          var answeredRules = bucket.total - bucket[u];
+          text = sum.compliance === null || !answeredRules ? "—" : (sum.compliance * 100).toFixed(1) + "%";
+        }
         else text = String(bucket.counts[key] || 0);
         if (spans[j].textContent !== text) spans[j].textContent = text;
       }
@@ -699,8 +702,11 @@
       var el = box.querySelector('[data-score="' + key + '"]');
       if (el && el.textContent !== text) el.textContent = text;
     };
-    set("scaled", sc.scaled === null ? "—" : fmt(sc.scaled) + " / " + fmt(scoring.total));
-    set("grade", sc.grade || "—");
+    var open = sc.items.filter(function (i) { return i.status === "unanswered" || i.status === "na_no_reason"; }).length;
+    var started = open < sc.items.length;
+    set("scaled", sc.scaled === null || !started ? "—" : fmt(sc.scaled) + " / " + fmt(scoring.total) +
+      (open ? "（尚有 " + open + " 项规定项未填，按 0 分计）" : ""));
+    set("grade", started ? (sc.grade || "—") : "—");
     var labels = scoring.vetoes.filter(function (v) { return sc.vetoes.indexOf(v.id) >= 0; })
       .map(function (v) { return v.label + "（" + (v.effect === "fail" ? "定为" + scoring.grades[scoring.grades.length - 1].name : "最高" + v.grade) + "）"; });
     set("vetoes", labels.length ? labels.join("；") : "无");
