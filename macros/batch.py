@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from .checklist import Profile, Selected, district_names, scoring_profile, select
 from .checklist_pages import CHECKLIST_TITLE, checklist_context
+from .form_link import FormLink, form_link
 from .model import Dataset
 from .render import render_template
 from .roster import RosterResult
@@ -65,13 +66,16 @@ def inside(folder: Path, name: str) -> Path:
     return path
 
 
-def standalone_html(ds: Dataset, profile: Profile, rows: list[Selected], *, build: str) -> str:
-    """A complete printable HTML document for one school (no site chrome, CSS inline)."""
+def standalone_html(ds: Dataset, profile: Profile, rows: list[Selected], *, build: str,
+                    link: FormLink | None = None) -> str:
+    """A complete printable HTML document for one school (no site chrome, CSS inline), with the link
+    to fill it in online when `link` is given."""
     ctx = checklist_context(ds, None, rows, mode="print", profile=profile, heading=profile.name)
     fragment = render_template("checklist.html", **ctx)
-    css = Markup((TEMPLATE_DIR / "standalone.css").read_text(encoding="utf-8"))  # our own file, not data
+    css = Markup("\n".join((TEMPLATE_DIR / name).read_text(encoding="utf-8")  # our own files, not data
+                           for name in ("standalone.css", "form_link.css")))
     return str(render_template("standalone.html", fragment=fragment, css=css, title=f"{profile.name} {CHECKLIST_TITLE}",
-                               data_version=ds.data_version, build=build))
+                               data_version=ds.data_version, build=build, link=link))
 
 
 def build_commit(root: Path) -> str:
@@ -163,7 +167,8 @@ class BatchReport:
 
 
 def run_batch(ds: Dataset, roster: RosterResult, out: Path, *, html: bool = True, pdf: bool = False,
-              xlsx: bool = True, root: Path, progress: bool = True, scoring: str = "") -> BatchReport:
+              xlsx: bool = True, root: Path, progress: bool = True, scoring: str = "", site_url: str = "",
+              return_note: str = "") -> BatchReport:
     """Produce every good school's outputs; bad rows are already listed in roster.problems."""
     from .pdf import PdfPool
 
@@ -186,7 +191,8 @@ def run_batch(ds: Dataset, roster: RosterResult, out: Path, *, html: bool = True
                 stem = names.stem(row.profile)
                 html_dir.mkdir(exist_ok=True)
                 html_path = inside(html_dir, f"{stem}.html")
-                html_path.write_text(standalone_html(ds, profile, selected, build=build), encoding="utf-8")
+                link = form_link(site_url, profile, scoring, return_note)
+                html_path.write_text(standalone_html(ds, profile, selected, build=build, link=link), encoding="utf-8")
                 if printer is not None:
                     pdf_dir.mkdir(exist_ok=True)
                     pdf_path = inside(pdf_dir, f"{stem}.pdf")

@@ -119,8 +119,18 @@ def cmd_checklists(args: argparse.Namespace) -> int:
         if args.profile and args.profile not in {p.id for p in ds.profiles}:
             print(f"没有评分方案“{args.profile}”（可选：{'、'.join(p.id for p in ds.profiles)}）", file=sys.stderr)
             return USAGE
+        from .rollup import default_site_url
+
+        site_url = args.site_url if args.site_url is not None else default_site_url(root)
+        if site_url and not re.match(r"^https?://[^\s<>\"']+$", site_url):
+            print(f"--site-url 应为 http(s) 地址：{site_url}", file=sys.stderr)
+            return USAGE
+        if not site_url:
+            print("注意：没有网站地址（--site-url 或 mkdocs.yml 的 site_url），各校的表上不印二维码和在线填写地址。",
+                  file=sys.stderr)
         report = batch.run_batch(ds, roster, Path(args.out), html=not args.no_html, pdf=args.pdf, xlsx=not args.no_xlsx,
-                                 root=root, progress=not args.quiet, scoring=args.profile or "")
+                                 root=root, progress=not args.quiet, scoring=args.profile or "", site_url=site_url,
+                                 return_note=(args.return_to or "").strip())
     except RuntimeError as exc:
         print(str(exc), file=sys.stderr)
         return USAGE
@@ -230,6 +240,8 @@ def build_parser() -> Parser:
     c.options.add_argument("--no-html", action="store_true", help="不保留每校的 HTML 文件")
     c.options.add_argument("--no-xlsx", action="store_true", help="不生成全区工作簿")
     c.options.add_argument("--profile", metavar="PF-XX", help="评分方案（默认：按各校所属地区）")
+    c.options.add_argument("--site-url", help="公开网站地址：表上印在线填写的地址和二维码（默认：mkdocs.yml 的 site_url）")
+    c.options.add_argument("--return-to", metavar="说明", help="表上印的交回方式，如“发送至 xx@xx.gov.cn”（默认：按通知要求交回区教育局）")
     c.options.add_argument("--quiet", action="store_true", help="不显示进度")
     c.options.add_argument("--data", help=argparse.SUPPRESS)
     c.set_defaults(func=cmd_checklists)
