@@ -731,7 +731,8 @@
 
   Checklist.prototype.schoolInfo = function () {
     var s = {};
-    if (this.schoolId) s.id = this.schoolId;
+    var code = this.mode === "app" ? this.fieldValue("id").trim() : this.schoolId;
+    if (code) s.id = code;
     s.name = this.schoolName();
     var p = this.profile();
     this.spec.profile_keys.forEach(function (k) { s[k] = p[k]; });
@@ -797,7 +798,8 @@
         var sp = typeof school.profile === "string" && own(this.spec.profiles, school.profile) ? school.profile : "";
         scoringSel.value = sp;
       }
-      this.schoolId = typeof school.id === "string" ? school.id : "";
+      var idField = this.field("id");
+      if (idField) idField.value = typeof school.id === "string" ? school.id : "";
     }
     var period = this.field("period");
     if (period && period.tagName === "INPUT") period.value = typeof school.period === "string" ? school.period : "";
@@ -978,7 +980,7 @@
         if (["达标", "基本达标", "未达标"].indexOf(a.result) >= 0) earned = fmt(self.rules.itemScore(scoring, s.id, a).earned);
       }
       lines.push([
-        self.schoolId, name, s.number, s.id, s.kind, self.spec.dimensions[self.spec.items[s.id].dimension],
+        self.schoolInfo().id || "", name, s.number, s.id, s.kind, self.spec.dimensions[self.spec.items[s.id].dimension],
         textOf(row.querySelector(".dz-item-title")), checkText(row.querySelector("td.dz-c-check")),
         row.querySelector("td.dz-c-basis").getAttribute("data-basis"), textOf(row.querySelector("td.dz-c-ev")),
         a.result, a.na_reason || "", points, earned, "", "", a.note, a.evidence
@@ -1059,6 +1061,8 @@
     if (this.mode === "app") {
       var n = this.field("name");
       if (n) n.value = "";
+      var idField = this.field("id");
+      if (idField) idField.value = "";
       this.spec.profile_keys.forEach(function (k) {
         var sel = self.field(k);
         if (sel) sel.value = self.spec.unknown;
@@ -1151,7 +1155,7 @@
       return true;
     }
     this.field("name").value = name.slice(0, 60);
-    this.schoolId = (params.get("code") || "").slice(0, 48);
+    if (this.field("id")) this.field("id").value = (params.get("code") || "").slice(0, 48);
     this.spec.profile_keys.forEach(function (k) {
       var sel = self.field(k);
       var v = params.get(k);
