@@ -252,11 +252,11 @@ def _check(profile: dict[str, Any], ds: Dataset, where: dict[tuple[str, ...], tu
     out = []
     schema = inline_refs(ds.schema_dir, "profile")
     for err in Draft202012Validator(schema).iter_errors({"profile": profile}):
-        path = tuple(str(p) for p in err.absolute_path)[1:]
-        loc = where.get(path[:2] if path[:1] in (("items",), ("vetoes",), ("grades",), ("parameters",)) else path[:1],
-                        ("方案", 0, ""))
+        path = tuple(err.absolute_path)[1:]
+        listed = path[:1] in (("items",), ("vetoes",), ("grades",), ("parameters",))
+        loc = where.get(path[:2] if listed else path[:1], ("方案", 0, ""))
         _, message = schema_message(err)
-        out.append(SheetProblem(loc[0], loc[1], loc[2], f"{'.'.join(path) or '方案'}：{message}"))
+        out.append(SheetProblem(loc[0], loc[1], loc[2], f"{'.'.join(map(str, path)) or '方案'}：{message}"))
     if isinstance(profile.get("district"), str) and profile["district"] not in {d.id for d in ds.districts}:
         loc = where.get(("district",), ("方案", 0, ""))
         out.append(SheetProblem(loc[0], loc[1], loc[2], f"地区“{profile['district']}”不存在"))
@@ -266,7 +266,7 @@ def _check(profile: dict[str, Any], ds: Dataset, where: dict[tuple[str, ...], tu
             out.append(SheetProblem(loc[0], loc[1], loc[2], f"来源“{sid}”不存在"))
     names = [g.get("name") for g in profile.get("grades") or []]
     for i, v in enumerate(profile.get("vetoes") or []):
-        loc = where.get(("vetoes", str(i)), where.get(("vetoes", i), ("一票否决", 0, "")))  # type: ignore[arg-type]
+        loc = where.get(("vetoes", i), ("一票否决", 0, ""))
         if v.get("item") not in {it.id for it in ds.active_checklist()}:
             out.append(SheetProblem("一票否决", loc[1], "检查项编号", f"“{v.get('item')}”不是现有的检查项编号"))
         if v.get("effect") == "cap" and v.get("grade") not in names:

@@ -101,7 +101,7 @@ def run(ds: Dataset, rows: Sequence[RosterRow], roster_problems: Sequence[Any], 
         follow = follow_up(rollup, previous_rows, ledger_problems, rounds.today or date.today(), rounds.ledger.name)
     if rounds.previous is not None:
         before_subs, _ = read_answers_dir(rounds.previous, ds, validator)
-        before = aggregate(ds, rows, before_subs, aliases, scoring=scoring)
+        before = aggregate(ds, rows, before_subs, aliases, scoring=scoring, code_wins=True)
         comparison = compare(rollup, before, rounds.previous.name or str(rounds.previous))
     meta = ReportMeta(name or report_name(ds, rows, roster_path), roster_path.name, answers_dir.name or str(answers_dir),
                       generated or datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"), build_commit(root), site_url)

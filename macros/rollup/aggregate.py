@@ -219,8 +219,10 @@ def _newness(sub: Submission) -> tuple[float, float, str]:
 class Matcher:
     """Finds the roster school of a submission: by code, then by normalised name (within its district)."""
 
-    def __init__(self, ds: Dataset, rows: Sequence[RosterRow], district_aliases: Mapping[str, str]) -> None:
+    def __init__(self, ds: Dataset, rows: Sequence[RosterRow], district_aliases: Mapping[str, str],
+                 code_wins: bool = False) -> None:
         self.rows = rows
+        self.code_wins = code_wins  # last round's files: the school may have been renamed since
         self.aliases = district_aliases
         self.by_code: dict[str, int] = {}
         self.by_name: dict[str, list[int]] = defaultdict(list)
@@ -236,7 +238,7 @@ class Matcher:
         if code and code.casefold() in self.by_code:
             i = self.by_code[code.casefold()]
             roster_name = self.rows[i].profile.name
-            if name_key(roster_name) == key:
+            if name_key(roster_name) == key or self.code_wins:
                 return i, None
             return None, Problem(sub.file, "conflict", f"学校编号 {code} 在花名册中是“{roster_name}”，文件里的学校名称却是"
                                                        f"“{name}”：无法确定是哪所学校，未计入，请核对后重新提交")
@@ -321,10 +323,14 @@ def _scoring_for(ds: Dataset, forced: str, sub: Submission | None) -> str:
 
 
 def aggregate(ds: Dataset, rows: Sequence[RosterRow], submissions: Iterable[Submission],
-              district_aliases: Mapping[str, str], *, scoring: str = "") -> Rollup:
-    """Match files to roster schools and count everything; score each school with its profile."""
+              district_aliases: Mapping[str, str], *, scoring: str = "", code_wins: bool = False) -> Rollup:
+    """Match files to roster schools and count everything; score each school with its profile.
+
+    `code_wins`: a file's school code decides even when its school name differs from the roster's
+    (for last round's files, matched against this round's roster).
+    """
     problems: list[Problem] = []
-    matcher = Matcher(ds, rows, district_aliases)
+    matcher = Matcher(ds, rows, district_aliases, code_wins)
     matched: dict[int, list[Submission]] = defaultdict(list)
     for sub in submissions:
         idx, problem = matcher.match(sub)
