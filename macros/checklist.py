@@ -16,8 +16,9 @@ from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
 
-from .model import CheckItem, Dataset, School, ScoringProfile
+from .model import CheckItem, Dataset, School
 from .scope import REFERENCE, RULE, Kind, item_binding, item_kind, school_sources
+from .scoring_profile import ScoringProfile
 from .validate import inline_refs
 from .vocab import OTHER_DISTRICT, OTHER_DISTRICT_LABEL, PROFILE_KEYS, PROFILE_LABELS, UNKNOWN
 from .workbook import csv_bytes

@@ -16,9 +16,10 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from .checklist import Profile, Selected, district_names, scoring_profile, select, spec
-from .model import CheckItem, Dataset, ItemPoints, School
+from .model import CheckItem, Dataset, School
 from .render import Linker, render_template
 from .scope import REFERENCE, RULE, basis_records, force_label, item_binding
+from .scoring_profile import ItemPoints
 from .vocab import OTHER_DISTRICT, OTHER_DISTRICT_LABEL, PROFILE_KEYS, PROFILE_LABELS, UNKNOWN
 
 CHECKLIST_TITLE = "中小学校党组织领导的校长负责制落实情况自查表"

@@ -19,8 +19,9 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from .checklist import district_names
-from .model import Dataset, ScoringProfile
+from .model import Dataset
 from .scope import EVERY_SCHOOL, item_binding
+from .scoring_profile import ScoringProfile
 from .validate import inline_refs
 from .workbook import Book, SheetLayout, list_validation
 

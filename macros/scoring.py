@@ -21,8 +21,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .checklist import Answer, Selected
-from .model import ScoringProfile, Veto
 from .scope import RULE
+from .scoring_profile import ScoringProfile, Veto
 
 SCORED, NOT_APPLICABLE, UNANSWERED, NA_WITHOUT_REASON = "scored", "na", "unanswered", "na_no_reason"
 

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from macros.checklist import Answer, Profile, select, summary
-from macros.model import Deduct, Grade, ItemPoints, Origin, ScoringProfile, Veto, load_dataset
+from macros.model import Origin, load_dataset
 from macros.scope import RULE
 from macros.scoring import NA_WITHOUT_REASON, NOT_APPLICABLE, UNANSWERED, item_score, score
+from macros.scoring_profile import Deduct, Grade, ItemPoints, ScoringProfile, Veto
 
 ROOT = Path(__file__).resolve().parent.parent
 
