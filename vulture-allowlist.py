@@ -67,17 +67,6 @@ href  # unused variable (macros/rollup/report_html.py:63)
 color  # unused variable (macros/rollup/report_html.py:82)
 segments  # unused variable (macros/rollup/report_html.py:90)
 _.print_title_rows  # unused attribute (macros/rollup/report_xlsx.py:50)
-duplicate_ids  # unused function (macros/rules.py:91)
-references  # unused function (macros/rules.py:140)
-seed_citations  # unused function (macros/rules.py:166)
-seed_files  # unused function (macros/rules.py:210)
-figure_sums  # unused function (macros/rules.py:227)
-force_quotes  # unused function (macros/rules.py:277)
-one_source_per_rule  # unused function (macros/rules.py:299)
-unused_sources  # unused function (macros/rules.py:319)
-web_junk  # unused function (macros/rules.py:344)
-checklist_dimensions  # unused function (macros/rules.py:367)
-school_names  # unused function (macros/rules.py:376)
 ID_PART  # unused variable (macros/scaffold.py:20)
 _.ok  # unused property (macros/validate.py:83)
 relations  # unused variable (macros/vocab.py:62)
@@ -97,3 +86,10 @@ _.font  # unused attribute (macros/workbook.py:111)
 _.number_format  # unused attribute (macros/workbook.py:113)
 _.alignment  # unused attribute (macros/workbook.py:115)
 _.print_title_rows  # unused attribute (macros/workbook.py:124)
+
+_.copy_url  # read by templates/_parts.html
+_.grade_counts  # read by templates/rollup.html
+_.veto_hits  # read by templates/rollup.html
+_.lost_for  # part of a Score; read by the Word report and the page's script's twin
+_.issuer  # shown with the profile on the checklist page
+_.source_kinds  # the schema's source kinds; SOURCE_KIND_LABELS must cover them (tests/test_vocab.py)

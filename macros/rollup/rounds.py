@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,7 +24,7 @@ from ..model import Dataset
 from .aggregate import BAD, LedgerRow, Rollup, SchoolRow, name_key
 
 LEDGER_SHEET = "整改台账"
-OPEN, WORKING, CLOSED = "未整改", "整改中", "已销号"
+OPEN, CLOSED = "未整改", "已销号"
 
 
 @dataclass(frozen=True)
@@ -207,14 +206,6 @@ class Comparison:
     bins: tuple[str, ...]  # score bands of the distribution chart
     now_counts: tuple[int, ...]
     before_counts: tuple[int, ...]
-
-    @property
-    def improved_items(self) -> Counter[str]:
-        return Counter(i for c in self.schools for i in c.improved)
-
-    @property
-    def slipped_items(self) -> Counter[str]:
-        return Counter(i for c in self.schools for i in c.slipped)
 
 
 def _bins(total: float) -> list[tuple[float, float, str]]:
