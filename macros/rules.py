@@ -393,11 +393,7 @@ def _binding_districts(ctx: Context, rid: str) -> set[str] | None:
     if r is None:
         return None
     if r.kind == "variants":
-        out: set[str] = set()
-        for option in r.data.get("variants") or []:
-            for member in option.get("records") or []:
-                out |= _binding_districts(ctx, member) or set()
-        return out
+        return set()  # a question, not a rule (macros/scope.py)
     if r.data.get("force") not in vocab.binding_forces:
         return set()
     out = set()

@@ -41,13 +41,10 @@ def binding_sources(ds: Dataset, record: Record) -> tuple[str, ...]:
 
 
 def basis_records(ds: Dataset, item: CheckItem) -> list[Record]:
-    """The records an item rests on; a variant in the basis stands for the records it compares."""
-    out: list[Record] = []
-    for rid in item.basis:
-        rec = ds.get(rid)
-        members = [ds.get(r) for o in rec.variants for r in o.records] if isinstance(rec, Variant) else [rec]
-        out.extend(m for m in members if m not in out)
-    return out
+    """The records an item rests on. A variant (来源分歧) is a question, not a rule: it never makes an
+    item binding, even when one of the answers it lists is binding — that record must be in the
+    basis itself, so the item's text states that rule and not another side's."""
+    return [r for r in (ds.get(rid) for rid in item.basis) if not isinstance(r, Variant)]
 
 
 @dataclass(frozen=True)
