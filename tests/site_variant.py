@@ -105,7 +105,7 @@ def _edit_yaml(path: Path, change) -> None:  # type: ignore[no-untyped-def]
 def add_district_and_plan(project: Path) -> None:
     """The data changes described in the module docstring (nothing else)."""
     data = project / "data"
-    assert not (data / "practices" / f"{DISTRICT_SLUG}.yaml").exists()
+    assert not (data / "practices" / f"{DISTRICT_SLUG}.yaml").exists(), "the data has this district now: pick another"
     (data / "practices" / f"{DISTRICT_SLUG}.yaml").write_text(PRACTICE_FILE, encoding="utf-8")
 
     def sources(doc: dict) -> None:
@@ -148,7 +148,8 @@ def by_id(records: list[dict], rid: str) -> dict:
 @functools.cache
 def build_variant(base: Path) -> Variant:
     """Copy, change and build once per session (`base`: an empty temporary folder)."""
-    base.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(base, ignore_errors=True)  # a failed attempt (not cached) may have left a copy
+    base.mkdir(parents=True)
     project = copy_project(base / "project")
     add_district_and_plan(project)
     seeds = _seeds(base / "seeds")
