@@ -8,13 +8,15 @@ page receives, and tests/test_checklist_parity.py runs both implementations side
 from __future__ import annotations
 
 import json
+import re
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from .model import CheckItem, Dataset, School
 from .scope import REFERENCE, RULE, Kind, item_binding, item_kind, school_sources
@@ -182,8 +184,34 @@ def answers_schema(schema_dir: Path) -> dict[str, Any]:
     return inline_refs(schema_dir, "answers")
 
 
+@cache
+def _ecma_pattern(pattern: str) -> re.Pattern[str]:
+    """A JSON Schema `pattern` (ECMA-262, as the page's script runs it) for Python's `re`: `$` only at the
+    very end (Python's `$` also matches before a final newline) and `\\d` only ASCII digits."""
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        in_class = (in_class or c == "[") and c != "]"
+        out.append(r"\Z" if c == "$" and not in_class else c)
+        i += 1
+    return re.compile("".join(out), re.ASCII)
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
+    if validator.is_type(instance, "string") and not _ecma_pattern(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+# The answers schema checked as the page checks it: "1.0.0\n" or "１.0.0" is no data version in either.
+_AnswersValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+
+
 def answers_validator(schema_dir: Path) -> Draft202012Validator:
-    return Draft202012Validator(answers_schema(schema_dir))
+    return _AnswersValidator(answers_schema(schema_dir))
 
 
 def schema_error_text(error: Any) -> str:

@@ -131,6 +131,10 @@ def checklist_context(ds: Dataset, link: Linker | None, rows: list[Selected], *,
             result_kinds.setdefault(r, []).append(kind)
     districts = [(d.id, d.name) for d in ds.districts] + [(OTHER_DISTRICT, OTHER_DISTRICT_LABEL)]
     scoring = scoring_profile(ds, profile)
+    # One radio per answer value; a row shows those of its kind. Answers both kinds take (不适用) go last,
+    # so each kind's answers appear in that kind's own order, as on blank and printed tables.
+    shared = [r for r in v.results if len(result_kinds[r]) > 1]
+    all_results = tuple(r for r in v.results if r not in shared) + tuple(shared)
     return {
         "scoring": scoring, "points": scoring.points if scoring else (lambda item_id: ItemPoints(item_id, 0)),
         "ds": ds, "link": link, "mode": mode, "profile": profile, "heading": heading, "title": CHECKLIST_TITLE,
@@ -144,7 +148,7 @@ def checklist_context(ds: Dataset, link: Linker | None, rows: list[Selected], *,
         "basis": {s.item.id: basis_views(ds, s.item) for s in rows},
         "kinds": (RULE, REFERENCE), "rule": RULE, "counts": counts, "sections": sections, "kind_notes": KIND_NOTES,
         "kind_note": kind_note, "results": {RULE: v.rule_results, REFERENCE: v.reference_results},
-        "all_results": v.results, "result_kinds": {r: " ".join(k) for r, k in result_kinds.items()},
+        "all_results": all_results, "result_kinds": {r: " ".join(k) for r, k in result_kinds.items()},
         "unanswered": "未填", "order": {i.id: n for n, i in enumerate(ds.active_checklist(), start=1)},
     }
 

@@ -336,7 +336,7 @@ def plan_page(ds: Dataset, link: Linker, source_id: str) -> Markup:
 
 
 def plans_index(ds: Dataset, link: Linker) -> Markup:
-    plans = [(src, plan_page_path(src.slug), len(ds.citing(src.id))) for src in plan_sources(ds)]
+    plans = [(src, plan_page_path(src.slug), len([r for r in ds.citing(src.id) if r.active])) for src in plan_sources(ds)]
     return render_template("plans_index.html", plans=plans, **_common(ds, link))
 
 
@@ -346,7 +346,7 @@ def glossary(ds: Dataset, link: Linker) -> Markup:
 
 
 def sources(ds: Dataset, link: Linker) -> Markup:
-    rows = [(s, [r for r in ds.citing(s.id)]) for s in ds.sources if s.active]
+    rows = [(s, [r for r in ds.citing(s.id) if r.active]) for s in ds.sources if s.active]  # retired ones have no page
     return render_template("sources.html", rows=rows, kind_labels=SOURCE_KIND_LABELS, **_common(ds, link))
 
 
