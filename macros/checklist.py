@@ -97,13 +97,14 @@ def select(dataset: Dataset, profile: Profile) -> list[Selected]:
     shows them: 规定项 first, then 参考项, each in dimension and item order."""
     scoring = scoring_profile(dataset, profile)
     extra = scoring.binding_sources if scoring else ()
-    out = []
+    bound = school_sources(dataset, profile.district, extra)
+    found = []
     for item in dataset.active_checklist():
         f = fit(item, profile)
         if f != "no":
-            out.append(Selected(item, f == "yes", kind=item_kind(dataset, item, profile.district, extra)))
-    out.sort(key=lambda s: s.kind.kind != RULE)  # stable: keeps dimension and item order within a kind
-    return [replace(s, number=i) for i, s in enumerate(out, start=1)]
+            found.append((item, f == "yes", item_kind(dataset, item, profile.district, extra, bound)))
+    ordered = [x for x in found if x[2].kind == RULE] + [x for x in found if x[2].kind != RULE]
+    return [Selected(item, certain, n, kind) for n, (item, certain, kind) in enumerate(ordered, start=1)]
 
 
 def by_dimension(dataset: Dataset, selected: list[Selected]) -> OrderedDict[str, list[Selected]]:

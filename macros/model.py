@@ -7,7 +7,7 @@ The rest of the code (render, checklist, roll-up) only ever sees these objects, 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -392,6 +392,8 @@ class Dataset:
     schools: tuple[School, ...]
     profiles: tuple[ScoringProfile, ...]
     by_id: Mapping[str, Record]
+    # Values derived from this (immutable) data and kept with it, e.g. each item's binding (scope.py).
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def get(self, record_id: str) -> Record:
         try:

@@ -62,6 +62,13 @@ class Binding:
 
 
 def item_binding(ds: Dataset, item: CheckItem) -> Binding:
+    key = ("binding", item.id)
+    if key not in ds.memo:
+        ds.memo[key] = _item_binding(ds, item)
+    return ds.memo[key]
+
+
+def _item_binding(ds: Dataset, item: CheckItem) -> Binding:
     records, sources = [], []
     for rec in basis_records(ds, item):
         srcs = binding_sources(ds, rec)
@@ -89,9 +96,11 @@ class Kind:
     certain: bool = True
 
 
-def item_kind(ds: Dataset, item: CheckItem, district: str, extra: tuple[str, ...] = ()) -> Kind:
+def item_kind(ds: Dataset, item: CheckItem, district: str, extra: tuple[str, ...] = (),
+              bound: frozenset[str] | None = None) -> Kind:
+    """`bound`: school_sources(ds, district, extra), when the caller has it (select computes it once)."""
     binding = item_binding(ds, item)
-    if set(binding.sources) & school_sources(ds, district, extra):
+    if set(binding.sources) & (bound if bound is not None else school_sources(ds, district, extra)):
         return Kind(RULE)
     if district == UNKNOWN and binding.sources:
         return Kind(REFERENCE, certain=False)  # a local rule: binding only if the school is in that place
