@@ -183,8 +183,10 @@ class DzzldPlugin(BasePlugin):
             data_files = [data_files]
         repo = config.extra.get("repository", DEFAULT_REPOSITORY).rstrip("/")
         if data_files:
-            page.edit_url = f"{repo}/edit/main/{data_files[0]}"
-            page.meta["data_links"] = [(f, f"{repo}/blob/main/{f}") for f in data_files]
+            # A folder (data/practices/) is linked as a tree and has no edit button: its files are the records.
+            files_only = [f for f in data_files if not f.endswith("/")]
+            page.edit_url = f"{repo}/edit/main/{files_only[0]}" if files_only else None
+            page.meta["data_links"] = [(f, f"{repo}/{'tree' if f.endswith('/') else 'blob'}/main/{f}") for f in data_files]
         elif page.file.generated_by:
             page.edit_url = None
         return markdown
