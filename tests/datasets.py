@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+import pytest
+
 from macros.model import Dataset, load_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,3 +24,14 @@ def real() -> Dataset:
 def fixture() -> Dataset:
     """tests/fixtures/valid/data: small, stable, every record type."""
     return load_dataset(ROOT, data_dir=FIXTURE_DATA, seeds_dir=FIXTURE_SEEDS)
+
+
+@pytest.fixture
+def shared_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process commands use the session's copy of data/ instead of validating it again.
+
+    Import it into a test module to use it; tests of loading itself must not.
+    """
+    from macros import cli
+
+    monkeypatch.setattr(cli, "load_data", lambda args: real() if not getattr(args, "data", None) else None)
