@@ -118,8 +118,8 @@ def test_xlsx_rows_kinds_validation_frozen_header_and_print_setup(batch_out) -> 
     assert f"data_version={ds.data_version}" in wb.properties.keywords
 
 
-def test_english_headers_and_the_default_yaml_roster(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                    shared_data) -> None:
+@pytest.mark.usefixtures("shared_data")
+def test_english_headers_and_the_default_yaml_roster(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     csv = tmp_path / "roster.csv"
     csv.write_text("id,name,district,org_type,mode,stage,ownership\nE1,英文列名小学（虚构）,kaizhou,党支部,分设,小学,公办\n",
                    encoding="utf-8")
@@ -142,8 +142,9 @@ def test_english_headers_and_the_default_yaml_roster(tmp_path: Path, capsys: pyt
     ("名字,类型\nx,y\n".encode(), "缺少必需的列：学校编号、学校名称、党组织类型、书记校长配备"),
     (b"\xff\xfe\x00a", "含有 NUL 空字节"),
 ])
+@pytest.mark.usefixtures("shared_data")
 def test_unreadable_rosters_stop_with_a_message_and_write_nothing(tmp_path: Path, content: bytes, message: str,
-                                                                 capsys: pytest.CaptureFixture[str], shared_data) -> None:
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     roster = tmp_path / "r.csv"
     roster.write_bytes(content)
     assert main(["--root", str(ROOT), "checklists", "--roster", str(roster), "--out", str(tmp_path / "out"),
@@ -153,7 +154,8 @@ def test_unreadable_rosters_stop_with_a_message_and_write_nothing(tmp_path: Path
     assert not (tmp_path / "out").exists()
 
 
-def test_a_missing_roster_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], shared_data) -> None:
+@pytest.mark.usefixtures("shared_data")
+def test_a_missing_roster_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--root", str(ROOT), "checklists", "--roster", str(tmp_path / "nope.csv"), "--out",
                  str(tmp_path / "out")]) == 2
     assert "找不到花名册文件" in capsys.readouterr().err

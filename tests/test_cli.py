@@ -130,7 +130,8 @@ def test_validate_exits_0_1_2(tmp_path: Path) -> None:
     assert cli("validate", "--data")[0] == 2
 
 
-def test_checklists_exits_0_1_2(tmp_path: Path, shared_data) -> None:
+@pytest.mark.usefixtures("shared_data")
+def test_checklists_exits_0_1_2(tmp_path: Path) -> None:
     good = tmp_path / "good.csv"
     good.write_text("学校编号,学校名称,党组织类型,书记校长配备\nA,甲小学,党委,分设\n", encoding="utf-8")
     bad = tmp_path / "bad.csv"
@@ -143,7 +144,8 @@ def test_checklists_exits_0_1_2(tmp_path: Path, shared_data) -> None:
     assert code == 2 and "找不到花名册文件" in err
 
 
-def test_rollup_exits_0_1_2(tmp_path: Path, shared_data) -> None:
+@pytest.mark.usefixtures("shared_data")
+def test_rollup_exits_0_1_2(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     common = ["--out", str(tmp_path / "out")]
     code, out, err = cli("rollup", "--answers", str(tmp_path / "a"), *common)
@@ -167,7 +169,7 @@ def test_new_exits_0_1_2(tmp_path: Path) -> None:
     assert cli("new", "practice", "--name", "x")[0] == 2
 
 
-def test_commands_on_broken_data_exit_1_with_the_validators_report(tmp_path: Path, shared_data) -> None:
+def test_commands_on_broken_data_exit_1_with_the_validators_report(tmp_path: Path) -> None:
     """checklists and rollup stop before writing anything when data/ itself has problems."""
     import shutil
 

@@ -33,7 +33,6 @@ from rollup_helpers import (
     applicable,
     compliance,
     expected,
-    file_name,
     known_doc,
     known_evidence,
     known_note,
@@ -642,7 +641,8 @@ def cli_rollup(tmp_path: Path, answers: Path, *extra: str) -> int:
     return main(["--root", str(ROOT), "rollup", "--answers", str(answers), "--out", str(tmp_path / "out"), *extra])
 
 
-def test_command_exits_0_on_a_clean_folder_and_1_with_problems(demo, tmp_path, capsys, shared_data) -> None:
+@pytest.mark.usefixtures("shared_data")
+def test_command_exits_0_on_a_clean_folder_and_1_with_problems(demo, tmp_path, capsys) -> None:
     ds, rows = demo
     write_known_answers(tmp_path / "a", ds, rows[:3], missing=frozenset())
     assert cli_rollup(tmp_path, tmp_path / "a") == 0
@@ -655,7 +655,8 @@ def test_command_exits_0_on_a_clean_folder_and_1_with_problems(demo, tmp_path, c
 
 
 @pytest.mark.parametrize("folder", ["site", "docs"])
-def test_out_inside_public_folders_is_refused(tmp_path, folder, capsys, shared_data) -> None:
+@pytest.mark.usefixtures("shared_data")
+def test_out_inside_public_folders_is_refused(tmp_path, folder, capsys) -> None:
     (tmp_path / "a").mkdir()
     target = ROOT / folder / "rollup-must-not-exist"
     assert main(["--root", str(ROOT), "rollup", "--answers", str(tmp_path / "a"), "--out", str(target)]) == 2
@@ -663,7 +664,8 @@ def test_out_inside_public_folders_is_refused(tmp_path, folder, capsys, shared_d
     assert not target.exists()
 
 
-def test_missing_answers_folder_and_bad_site_url_are_usage_errors(tmp_path, capsys, shared_data) -> None:
+@pytest.mark.usefixtures("shared_data")
+def test_missing_answers_folder_and_bad_site_url_are_usage_errors(tmp_path, capsys) -> None:
     assert cli_rollup(tmp_path, tmp_path / "nope") == 2
     assert "找不到答案文件夹" in capsys.readouterr().err
     (tmp_path / "a").mkdir()
@@ -672,7 +674,8 @@ def test_missing_answers_folder_and_bad_site_url_are_usage_errors(tmp_path, caps
     assert not (tmp_path / "out").exists()
 
 
-def test_an_unreadable_roster_stops_and_bad_rows_are_listed(demo, tmp_path, capsys, shared_data) -> None:
+@pytest.mark.usefixtures("shared_data")
+def test_an_unreadable_roster_stops_and_bad_rows_are_listed(demo, tmp_path, capsys) -> None:
     ds, rows = demo
     write_known_answers(tmp_path / "a", ds, rows)
     broken = tmp_path / "broken.csv"

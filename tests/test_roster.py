@@ -141,9 +141,10 @@ def test_a_county_name_is_kept_with_district(tmp_path: Path) -> None:
     ([], 1, "county.csv:2: 所属地区: “麒麟区”不是已知地区", 1),
     (["--district", "DS-QJ"], 0, "", 2),
 ], ids=["without-district", "with-district"])
+@pytest.mark.usefixtures("shared_data")
 def test_the_command_reports_row_and_column_and_exits_by_outcome(args: list[str], code: int, expected_err: str,
                                                                produced: int, tmp_path: Path,
-                                                               capsys: pytest.CaptureFixture[str], shared_data) -> None:
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
     assert main(["--root", str(ROOT), "checklists", "--roster", str(CORPUS / "county.csv"), "--out", str(out),
                  "--quiet", "--no-xlsx", *args]) == code
@@ -154,8 +155,8 @@ def test_the_command_reports_row_and_column_and_exits_by_outcome(args: list[str]
     assert f"完成：{produced} 所学校已生成" in captured.out
 
 
-def test_blank_ids_need_auto_id_and_then_are_announced(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                      shared_data) -> None:
+@pytest.mark.usefixtures("shared_data")
+def test_blank_ids_need_auto_id_and_then_are_announced(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     roster = str(CORPUS / "blank-id.csv")
     assert main(["--root", str(ROOT), "checklists", "--roster", roster, "--out", str(tmp_path / "a"), "--quiet",
                  "--no-xlsx"]) == 1
@@ -169,7 +170,8 @@ def test_blank_ids_need_auto_id_and_then_are_announced(tmp_path: Path, capsys: p
         "auto-00003-没有编号的小学（虚构）.html", "auto-00004-编号是空格的小学（虚构）.html", "b-001-有编号的小学（虚构）.html"]
 
 
-def test_fatal_rosters_write_nothing_and_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str], shared_data) -> None:
+@pytest.mark.usefixtures("shared_data")
+def test_fatal_rosters_write_nothing_and_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for name in ("nul.csv", "missing-columns.csv"):
         out = tmp_path / name
         assert main(["--root", str(ROOT), "checklists", "--roster", str(CORPUS / name), "--out", str(out),
