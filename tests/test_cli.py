@@ -199,11 +199,16 @@ def test_a_tab_in_one_data_file_gives_at_most_3_problems_with_the_tab_first(file
     n = next(i for i, line in enumerate(lines) if line.startswith("    ") and ":" in line)
     lines[n] = "\t" + lines[n].lstrip(" ")
     path.write_text("\n".join(lines), encoding="utf-8")
-    proc = real_cli("validate", "--data", str(data), "--seeds", str(SEEDS))
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    out = proc.stdout.splitlines()
+    args = ("validate", "--data", str(data), "--seeds", str(SEEDS))
+    if file == "sources.yaml":  # once through the real entry point
+        proc = real_cli(*args)
+        code, stdout, stderr = proc.returncode, proc.stdout, proc.stderr
+    else:
+        code, stdout, stderr = cli(*args)
+    assert code == 1 and "Traceback" not in stderr
+    out = stdout.splitlines()
     *problems, summary = out
     assert 1 <= len(problems) <= 3, out
     assert problems[0] == f"{data.as_posix()}/{file}:{n + 1}:1: -: 缩进里有制表符（Tab）：YAML 只能用空格缩进"
     assert summary.startswith("另有 ") and f"{data.as_posix()}/{file} 无法读取" in summary
-    assert proc.stderr == f"共 {len(problems)} 个问题。\n"
+    assert stderr == f"共 {len(problems)} 个问题。\n"

@@ -179,10 +179,8 @@ def test_invalid_case(case, tmp_path, capsys, monkeypatch):
     assert err.splitlines()[-1] == f"共 {len(case['expect'])} 个问题。"
 
 
-SUBPROCESS_CASES = [
-    "non-utf8-gbk", "byte-order-mark", "deep-nesting-100-levels", "anchor-and-alias", "yaml-syntax-error",
-    "duplicate-key-top-level", "cite-junk-line", "tab-in-the-sources-file",
-]
+# Through `python -m macros` (the real entry point); every case also runs in-process above.
+SUBPROCESS_CASES = ["non-utf8-gbk", "cite-junk-line", "tab-in-the-sources-file"]
 
 
 @pytest.mark.parametrize("case_id", SUBPROCESS_CASES)
