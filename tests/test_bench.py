@@ -124,3 +124,17 @@ def test_machine_info_and_table(quick_results: tuple[dict, subprocess.CompletedP
     assert len(machine["load_average_start"]) == 3
     assert "figure" in proc.stdout and "baseline" in proc.stdout and "met?" in proc.stdout
     assert "full build vs plain Material build" in proc.stdout
+
+
+def test_the_plain_config_inherits_the_site_without_our_plugins(tmp_path: Path) -> None:
+    import yaml
+
+    text = bench.plain_config(ROOT, tmp_path / "plain-docs")
+    config = yaml.safe_load(text)
+    assert config["INHERIT"] == "mkdocs.yml" and config["docs_dir"] == str(tmp_path / "plain-docs")
+    names = [p if isinstance(p, str) else next(iter(p)) for p in config["plugins"]]
+    assert "search" in names and "macros" not in names and "dzzld" not in names
+    flat = json.dumps(config["nav"], ensure_ascii=False)
+    from datasets import real
+
+    assert all(f"practices/{d.slug}.md" in flat for d in real().districts)  # the generated pages are in the nav

@@ -714,6 +714,16 @@ def test_site_url_links_items_and_basis(demo, tmp_path) -> None:
                                                                                                      strict=True))
 
 
+@pytest.mark.parametrize(("value", "expected"), [
+    ('"https://kb.example.org/dzzld/"', "https://kb.example.org/dzzld/"), ('""', ""), ('"javascript:alert(1)"', ""),
+])
+def test_the_default_site_url_is_mkdocs_yml_s(tmp_path, value: str, expected: str) -> None:
+    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert text.count('site_url: ""') == 1 and "!relative" in text  # the real file, tags and all
+    (tmp_path / "mkdocs.yml").write_text(text.replace('site_url: ""', f"site_url: {value}"), encoding="utf-8")
+    assert rollup.default_site_url(tmp_path) == expected
+
+
 def test_the_county_column_reaches_the_report(tmp_path) -> None:
     ds = real()
     csv = tmp_path / "roster.csv"
