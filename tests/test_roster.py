@@ -137,6 +137,12 @@ def test_a_county_name_is_kept_with_district(tmp_path: Path) -> None:
     assert [(r.profile.district, r.county) for r in rows] == [("DS-QJ", "麒麟区"), ("DS-QJ", "")]
 
 
+def test_an_unknown_district_is_refused_naming_the_known_ones() -> None:
+    (problem,) = read_roster(CORPUS / "county.csv", real(), ROOT).problems
+    known = "、".join(d.name for d in real().districts)
+    assert problem.message.startswith(f"“麒麟区”不是已知地区（{known}、其他地区）")
+
+
 @pytest.mark.parametrize(("args", "code", "expected_err", "produced"), [
     ([], 1, "county.csv:2: 所属地区: “麒麟区”不是已知地区", 1),
     (["--district", "DS-QJ"], 0, "", 2),
