@@ -531,13 +531,15 @@ def plain_config(project: Path, docs: Path) -> str:
 
     mkdocs.yml is read with mkdocs' own YAML loader (it resolves !ENV and the python tags itself).
     """
-    from mkdocs.utils.yaml import yaml_load
+    from mkdocs.utils.yaml import get_yaml_loader, yaml_load
 
     from macros.model import load_dataset
     from macros.site import expand_nav
 
+    loader = get_yaml_loader()  # !relative needs a loaded config; the plain config inherits those values anyway
+    loader.add_constructor("!relative", lambda _loader, _node: None)
     with open(project / "mkdocs.yml", encoding="utf-8") as f:
-        raw = yaml_load(f)
+        raw = yaml_load(f, loader=loader)
     ours = ("macros", "dzzld")
     plugins = [p for p in raw.get("plugins", []) if not (p in ours or (isinstance(p, dict) and set(p) & set(ours)))]
     ds = load_dataset(project, data_dir=project / "data")

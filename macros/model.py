@@ -440,7 +440,7 @@ class Dataset:
 def dataset_from_result(result: Result, schema_dir: Path) -> Dataset:
     """Build the typed dataset from a validation result that has no problems."""
     if result.problems:
-        raise DataError(result.problems)
+        raise DataError(result.problems, result.summary)
     groups: dict[str, list[Any]] = {k: [] for k in (*_CLASSES, "districts", "practices", "profiles")}
     meta: dict[str, Any] = {}
     current_district: dict[str, str] = {}

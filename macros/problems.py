@@ -32,11 +32,16 @@ class Problem:
 
 
 class DataError(Exception):
-    """Raised by `load_dataset` when the data has problems; carries all of them."""
+    """Raised by `load_dataset` when the data has problems; carries all of them.
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems)
+    The problems keep the validator's order (files that cannot be read first), and `summary` its
+    lines about checks that could not be made, so a build reports exactly what `validate` prints.
+    """
+
+    def __init__(self, problems: list[Problem], summary: list[str] | tuple[str, ...] = ()):
+        self.problems = list(problems)
+        self.summary = list(summary)
         super().__init__(f"{len(self.problems)} problem(s) in data")
 
     def report(self) -> str:
-        return "\n".join(str(p) for p in self.problems)
+        return "\n".join([*(str(p) for p in self.problems), *self.summary])

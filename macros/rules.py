@@ -310,6 +310,8 @@ def one_source_per_rule(ctx: Context) -> Iterator[Problem]:
             continue
         main = srcs[0]
         for other in srcs[1:]:
+            if other not in ctx.by_id and (other in ctx.known_ids or not ctx.complete):
+                continue  # the source failed its schema or sits in an unreadable file: reported there
             known = (ctx.by_id.get(other).data.get("known_from") or {}) if other in ctx.by_id else {}
             if known.get("src") != main:
                 yield r.problem(("cite",), f"规定类记录只能引用一个来源（这里还引用了 {other}）：不同来源的说法请分成不同记录")

@@ -3,6 +3,10 @@
 Each expected figure is its own test case: the value and unit must be recorded somewhere in the data
 (a practice figure, a support measure, a milestone or a meeting rule) with a citation to the expected
 source whose line range covers the line where the figure stands in the seed text.
+
+The seed texts are not part of the repository ($DZZLD_SEEDS, else ../shared/seeds). Without them the
+data is still validated (schemas, cross-file rules, line ranges), and the one test that reads the
+cited lines skips with a notice — except in CI (CI=true), where it fails.
 """
 
 from __future__ import annotations
@@ -13,12 +17,13 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from macros.validate import Result, validate  # noqa: E402
+from macros.validate import Result, default_seeds_dir, validate  # noqa: E402
 
 LOC = re.compile(r"^L(\d+)(?:-L?(\d+))?$")
 
@@ -121,7 +126,26 @@ def _covers(cite: dict, src: str, line: int) -> bool:
 
 def test_real_data_validates() -> None:
     res = result()
-    assert res.seeds_checked, f"seed texts not found in {res.seeds_dir}: line citations were not checked"
+    assert not res.problems, "data/ has problems:\n" + "\n".join(str(p) for p in res.problems)
+    assert not res.summary
+
+
+def seeds_required() -> None:
+    """Skip (with the reason printed in the summary) when the seed texts are absent; fail in CI."""
+    seeds = default_seeds_dir(ROOT)
+    if not seeds.is_dir():
+        message = (f"seed texts not found in {seeds} (set DZZLD_SEEDS): the cited lines of data/ were not "
+                   "checked against them")
+        if IN_CI:
+            pytest.fail(f"{message}; CI must check them")
+        print(f"\nNOTICE: {message}", file=sys.stderr)
+        pytest.skip(message)
+
+
+def test_real_data_citations_are_on_the_cited_seed_lines() -> None:
+    seeds_required()
+    res = result()
+    assert res.seeds_checked, f"seed texts in {res.seeds_dir} were not read"
     assert not res.problems, "data/ has problems:\n" + "\n".join(str(p) for p in res.problems)
 
 

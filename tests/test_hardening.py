@@ -4,8 +4,9 @@
   mutations of the bundled YAML files always give a list of problems with file, line and column —
   never an exception.
 * Hostile files (alias bomb, 20 MB, 10,000-deep nesting, GBK, NUL, BOM, CRLF, tabs, empty, a list
-  instead of a mapping, a symlink out of the repository): each gets a clear message, fast, in
-  bounded memory, and a build over such data fails with that message and writes no site.
+  instead of a mapping, a symlink out of the repository): each gets a clear message at the right
+  line, in bounded memory (and within a generous timeout: a hang fails), and a build over such data
+  fails with that message and writes no site. How fast is measured by `make bench`, not asserted here.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import types
 from collections.abc import Callable
 from pathlib import Path
@@ -30,17 +30,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from macros.problems import Problem
-from macros.validate import validate
+from macros.validate import Result, validate
 
 NO_SEEDS = ROOT / "tests" / "no-such-seeds-dir"  # absent: seed checks are skipped, quickly
 SCHEMAS = ROOT / "schemas"
-TIME_LIMIT_S = 2.0
 MEMORY_LIMIT_MB = 300
 
 
-def _check(problems: list[Problem]) -> None:
-    """What every validation result must look like, whatever the input."""
-    assert problems == sorted(problems)
+def _check(result: Result) -> None:
+    """What every validation result must look like, whatever the input.
+
+    Problems of files that could not be read come first, then the others; each group by file and line.
+    """
+    problems = result.problems
+    unreadable = {f.name for f in result.files if f.data is None or f.problems}
+    assert problems == sorted(problems, key=lambda p: (p.file not in unreadable, p))
+    assert bool(result.summary) == bool(unreadable)
     for p in problems:
         assert isinstance(p, Problem)
         assert isinstance(p.file, str) and p.file
@@ -157,6 +162,7 @@ def test_every_record_schema_is_covered() -> None:
     assert len(RECORD_CASES) >= 12
 
 
+@pytest.mark.slow  # hypothesis-jsonschema needs seconds per schema to build its strategy
 @pytest.mark.parametrize("case", RECORD_CASES, ids=[c[0] for c in RECORD_CASES])
 def test_records_generated_from_the_schemas_never_crash_the_validator(case: tuple[str, str, str, Any]) -> None:
     file, schema, key, record_schema = case
@@ -172,7 +178,7 @@ def test_records_generated_from_the_schemas_never_crash_the_validator(case: tupl
     def run(records: list[dict[str, Any]]) -> None:
         _write_yaml(data / file, schema, {key: records})
         result = validate(ROOT, data_dir=data, seeds_dir=NO_SEEDS)
-        _check(result.problems)
+        _check(result)
 
     try:
         run()
@@ -180,6 +186,7 @@ def test_records_generated_from_the_schemas_never_crash_the_validator(case: tupl
         shutil.rmtree(work, ignore_errors=True)
 
 
+@pytest.mark.slow
 def test_practice_files_generated_from_the_schema_never_crash_the_validator() -> None:
     from_schema = _hypothesis_jsonschema()
     doc = _DOCS["practice-file.schema.json"]
@@ -197,7 +204,7 @@ def test_practice_files_generated_from_the_schema_never_crash_the_validator() ->
     @given(strategy)
     def run(content: dict[str, Any]) -> None:
         _write_yaml(data / "practices" / "generated.yaml", "practice-file", content)
-        _check(validate(ROOT, data_dir=data, seeds_dir=NO_SEEDS).problems)
+        _check(validate(ROOT, data_dir=data, seeds_dir=NO_SEEDS))
 
     try:
         run()
@@ -260,7 +267,7 @@ def mini_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_mutated_yaml_never_crashes_the_validator(mini_data: Path) -> None:
     originals = {n: (mini_data / n).read_bytes() for n in ("meta.yaml", "sources.yaml")}
 
-    @settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
     @given(mutations())
     def run(mutation: tuple[str, bytes]) -> None:
         name, raw = mutation
@@ -269,7 +276,7 @@ def test_mutated_yaml_never_crashes_the_validator(mini_data: Path) -> None:
         target.write_bytes(raw)
         try:
             result = validate(ROOT, data_dir=mini_data, seeds_dir=NO_SEEDS)
-            _check(result.problems)
+            _check(result)
         finally:
             target.unlink()
             for n, content in originals.items():
@@ -311,6 +318,7 @@ HOSTILE: dict[str, tuple[str, bytes | Callable[[Path], None], str]] = {
 }
 # Where each message must point (line of the report for data/<file>), when it is not line 0.
 HOSTILE_LINES = {"alias-bomb": 2, "deep-nesting": 2, "gbk": 3, "nul": 3, "bom": 1, "tabs": 3, "empty": 1}
+UNREADABLE = {*HOSTILE_LINES, "20-mb"}  # cases whose file cannot be read at all (the others are read)
 
 
 def _place(data: Path, case: str) -> Path:
@@ -364,26 +372,25 @@ def hostile_probes(hostile_dirs: dict[str, Path]) -> dict[str, dict[str, Any]]:
 
 
 @pytest.mark.parametrize("case", list(HOSTILE))
-def test_hostile_file_gets_a_clear_message_quickly(case: str, hostile_dirs: dict[str, Path]) -> None:
+def test_hostile_file_gets_a_clear_message_first(case: str, hostile_dirs: dict[str, Path]) -> None:
     file, _, message = HOSTILE[case]
-    data = hostile_dirs[case]
-    start = time.monotonic()
-    result = validate(ROOT, data_dir=data, seeds_dir=NO_SEEDS)
-    elapsed = time.monotonic() - start
-    _check(result.problems)
+    result = validate(ROOT, data_dir=hostile_dirs[case], seeds_dir=NO_SEEDS)
+    _check(result)
     mine = [p for p in result.problems if p.file.endswith(file)]
     assert any(message in p.message for p in mine), [str(p) for p in result.problems][:10]
+    if case in UNREADABLE:
+        assert result.problems[0].file.endswith(file), "the file that cannot be read is reported first"
+        assert len(result.summary) == 1
     if case in HOSTILE_LINES:
         assert any(p.line == HOSTILE_LINES[case] for p in mine if message in p.message), [str(p) for p in mine]
-    assert elapsed < TIME_LIMIT_S, f"{case}: {elapsed:.2f} s"
 
 
+@pytest.mark.slow  # one process per case, to measure its own peak memory
 @pytest.mark.parametrize("case", list(HOSTILE))
 def test_hostile_file_is_handled_in_bounded_memory(case: str, hostile_probes: dict[str, dict[str, Any]]) -> None:
     probe = hostile_probes[case]
     assert any(HOSTILE[case][2] in p for p in probe["problems"])
     assert probe["peak_kb"] < MEMORY_LIMIT_MB * 1024, f"{case}: {probe['peak_kb'] / 1024:.0f} MB"
-    assert probe["seconds"] < TIME_LIMIT_S, f"{case}: {probe['seconds']:.2f} s"
 
 
 def test_deep_block_nesting_under_the_size_limit_is_refused() -> None:
@@ -392,9 +399,7 @@ def test_deep_block_nesting_under_the_size_limit_is_refused() -> None:
     try:
         (work / "data").mkdir()
         (work / "data" / "decisions.yaml").write_text(text, encoding="utf-8")
-        start = time.monotonic()
         problems = validate(ROOT, data_dir=work / "data", seeds_dir=NO_SEEDS).problems
-        assert time.monotonic() - start < TIME_LIMIT_S
         assert any("嵌套层级过深" in p.message for p in problems)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -408,8 +413,9 @@ def test_a_symlinked_folder_pointing_outside_is_not_read(tmp_path: Path) -> None
     shutil.copytree(ROOT / "data", data)
     shutil.rmtree(data / "practices")
     os.symlink(outside, data / "practices")
-    problems = validate(ROOT, data_dir=data, seeds_dir=NO_SEEDS).problems
-    _check(problems)
+    result = validate(ROOT, data_dir=data, seeds_dir=NO_SEEDS)
+    _check(result)
+    problems = result.problems
     assert any(p.file.endswith("practices") and "符号链接指向数据目录之外" in p.message for p in problems)
     assert not any("x.yaml" in p.file for p in problems)
 
@@ -424,9 +430,9 @@ def test_crlf_line_ends_are_accepted_and_lines_are_right(tmp_path: Path) -> None
         data = tmp_path / repr(ending) / "data"
         shutil.copytree(ROOT / "data", data)
         (data / "decisions.yaml").write_bytes(ending.join(lines).encode("utf-8"))
-        problems = validate(ROOT, data_dir=data, seeds_dir=NO_SEEDS).problems
-        _check(problems)
-        found[ending] = [(p.line, p.column, p.field, p.message) for p in problems]
+        result = validate(ROOT, data_dir=data, seeds_dir=NO_SEEDS)
+        _check(result)
+        found[ending] = [(p.line, p.column, p.field, p.message) for p in result.problems]
     assert found["\r\n"] == found["\n"]
     assert any((line, col, field) == (idx + 1, 5, "decisions[0].mater") and message.startswith("未知字段“mater”")
                for line, col, field, message in found["\r\n"])
@@ -474,15 +480,15 @@ _HTML_ATOMS = ["党委", "校长", "党委会", "A&amp;B", "A&B", "文字", " ",
                "<script>if(a<b)党委</script>", "<!-- 党委 -->", "<h2 id=x>", "</h2>"]
 
 
-@settings(max_examples=400, deadline=None, database=None)
+@settings(max_examples=250, deadline=None, database=None)
 @given(st.lists(st.sampled_from(_HTML_ATOMS), max_size=40))
 def test_tooltips_fast_path_equals_the_tag_by_tag_path(parts: list[str]) -> None:
-    from macros import render
+    from macros import tooltips
 
     page = "".join(parts)
-    pattern = render.term_pattern(_TOOLTIP_TERMS)
-    assert render.add_tooltips(page, _TOOLTIP_TERMS, pattern) == render._add_tooltips_by_tag(page, _TOOLTIP_TERMS,
-                                                                                               pattern)
+    pattern = tooltips.term_pattern(_TOOLTIP_TERMS)
+    assert tooltips.add_tooltips(page, _TOOLTIP_TERMS, pattern) == tooltips._add_tooltips_by_tag(page, _TOOLTIP_TERMS,
+                                                                                                   pattern)
 
 
 class _DirectoryUrls(dict):
@@ -495,21 +501,29 @@ class _DirectoryUrls(dict):
 
 def test_school_pages_from_the_cache_equal_direct_rendering() -> None:
     """Roster school pages reuse one rendering per set-up; each must equal rendering that school directly."""
-    from macros.checklist import Profile
-    from macros.checklist_pages import _render_school, _SchoolPages
-    from macros.model import load_dataset
-    from macros.render import Linker
-    from macros.rollup import synthetic_roster
+    from dataclasses import replace
+    from types import MappingProxyType
 
-    ds = load_dataset(ROOT)
-    profiles = [r.profile for r in synthetic_roster(ds, 80, seed=5)]
+    from datasets import real
+
+    from macros.checklist import Profile
+    from macros.checklist_pages import SchoolPages, _render_school
+    from macros.model import Origin, School
+    from macros.render import Linker
+    from macros.rollup.synthetic import synthetic_roster
+
+    ds = real()
+    profiles = [r.profile for r in synthetic_roster(ds, 10, seed=5)]
     odd = profiles[0]
     profiles.append(Profile('三重一大<&>"\'学校', odd.district, odd.org_type, odd.mode, odd.stage, odd.ownership,
                             "SCH-ODD-1"))
     profiles.append(Profile("党委书记学校", odd.district, odd.org_type, odd.mode, odd.stage, odd.ownership, "SCH-ODD-2"))
-    cache = _SchoolPages(ds)
+    schools = tuple(School(id=p.school_id, origin=Origin("data/schools/x.yaml", 1), name=p.name, district=p.district,
+                           org_type=p.org_type, mode=p.mode, stage=p.stage, ownership=p.ownership) for p in profiles)
+    ds = replace(ds, schools=schools, by_id=MappingProxyType(dict(ds.by_id) | {s.id: s for s in schools}))
+    cache = SchoolPages()
     for p in profiles:
         link = Linker(f"schools/{p.school_id.lower()}/", _DirectoryUrls(), ds)
-        assert cache.render(ds, link, p) == _render_school(ds, link, p), p.name
+        assert cache.render(ds, link, p.school_id) == _render_school(ds, link, p), p.name
     assert cache.verified is True
     assert len(cache.fragments) < len(profiles)

@@ -393,9 +393,15 @@ def test_explicit_tag_with_bad_value_is_a_problem(text):
     assert problems[0].line == 1
 
 
-def test_explicit_bool_tag_is_not_silently_false():
+def test_explicit_bool_tag_on_a_yaml11_word_is_refused_not_read_as_false():
     data, _, problems = load.parse_text("verified: !!bool yes\n", NAME)
-    assert problems != [] or data == {"verified": True}
+    assert problems == [Problem(NAME, 1, 11, "verified", "“yes”不是true/false")]
+    assert data == {"verified": None}  # never False, never True
+
+
+def test_explicit_bool_tag_on_true_is_true():
+    data, _, problems = load.parse_text("verified: !!bool true\nother: !!bool False\n", NAME)
+    assert (data, problems) == ({"verified": True, "other": False}, [])
 
 
 def test_nul_column_counts_characters():

@@ -19,6 +19,7 @@ from macros.model import (
     Dimension,
     District,
     Figure,
+    KnownFrom,
     LineSpan,
     Origin,
     Post,
@@ -27,12 +28,14 @@ from macros.model import (
     Role,
     School,
     Source,
+    Support,
     Term,
     VariantOption,
     dataset_from_result,
     load_dataset,
 )
 from macros.validate import validate
+from macros.vocab import load_vocab
 
 VALID_REL = VALID_DATA.relative_to(ROOT).as_posix()
 
@@ -54,9 +57,9 @@ def test_metadata(ds):
 
 def test_collections_are_tuples_in_data_order(ds):
     for f in dataclasses.fields(Dataset):
-        if f.name not in ("data_version", "title", "by_id"):
+        if f.name not in ("data_version", "title", "by_id", "vocab", "schema_dir"):
             assert type(getattr(ds, f.name)) is tuple, f.name
-    assert [s.id for s in ds.sources] == ["SRC-TEST-A", "SRC-TEST-B", "SRC-TEST-DOC"]
+    assert [s.id for s in ds.sources] == ["SRC-TEST-A", "SRC-TEST-B", "SRC-TEST-DOC", "SRC-TEST-NAMED"]
     assert [t.id for t in ds.glossary] == ["GL-YIJIANTIAO", "GL-HEXIN"]
     assert [d.id for d in ds.districts] == ["DS-TEST"]
     assert [s.id for s in ds.schools] == ["SCH-TEST-1"]
@@ -124,9 +127,36 @@ def test_sources(ds):
     assert ds.source("SRC-TEST-DOC").lines is None
 
 
+def test_sources_carry_level_place_binds_and_known_from(ds):
+    assert [(s.id, s.level, s.place, s.binds) for s in ds.sources] == [
+        ("SRC-TEST-A", "报道", "某市", ()),
+        ("SRC-TEST-B", "区县", "某区", ("DS-TEST",)),
+        ("SRC-TEST-DOC", "全国", "", ()),
+        ("SRC-TEST-NAMED", "区县", "某区", ("DS-TEST",)),
+    ]
+    assert ds.source("SRC-TEST-NAMED").known_from == KnownFrom("SRC-TEST-B", "L4")
+    assert ds.source("SRC-TEST-B").known_from is None
+
+
+def test_records_carry_force_quote_and_note(ds):
+    sp = ds.get("SP-SUPERVISION")
+    assert isinstance(sp, Support)
+    assert (sp.force, sp.force_quote) == ("规定", "每学期开展一次专项督查")
+    assert sp.force_note.startswith("“探索”只管后半句")
+    assert [c.src for c in sp.cite] == ["SRC-TEST-B", "SRC-TEST-NAMED"]
+    assert (ds.get("RS-PARTY-LEAD").force, ds.get("RS-PARTY-LEAD").force_quote) == ("应当", "把方向、管大局")
+    assert (ds.get("OS-BRANCH").force, ds.get("OS-BRANCH").force_quote) == ("未写明", "")
+    assert ds.get("MR-PARTY-FREQ").force == ""  # no force given: the default, not a made-up one
+
+
+def test_vocabulary_is_the_schemas(ds):
+    assert ds.vocab == load_vocab(ROOT / "schemas")
+    assert ds.schema_dir == ROOT / "schemas"
+
+
 def test_by_id_and_get(ds):
     assert isinstance(ds.by_id, MappingProxyType)
-    assert len(ds.by_id) == 22  # 21 active records + 1 retired
+    assert len(ds.by_id) == 24  # 23 active records + 1 retired
     assert ds.get("OS-BRANCH") is ds.setups[0]
     assert ds.get("FG-TEST-COMMITTEES") is ds.practices[0].figures[1]
     assert ds.get("DS-TEST") is ds.districts[0]
@@ -158,7 +188,8 @@ def test_retired_records(ds):
 
 
 def test_checklist_order_and_active(ds):
-    assert [i.id for i in ds.checklist] == ["CK-ORG-TYPE", "CK-LOCAL-SUPERVISION"]  # by meta dimension order
+    # by meta dimension order, then `order`
+    assert [i.id for i in ds.checklist] == ["CK-ORG-TYPE", "CK-ORG-SUPERVISION", "CK-LOCAL-SUPERVISION"]
     assert ds.active_checklist() == ds.checklist
 
 
@@ -168,6 +199,7 @@ def test_citing_backlinks(ds):
         "FG-TEST-ORGS", "FG-TEST-COMMITTEES", "FG-TEST-GENERAL", "FG-TEST-BRANCHES",
     ]
     assert [r.id for r in ds.citing("SRC-TEST-B")] == ["SP-SUPERVISION", "VR-MEETING-PREP"]
+    assert [r.id for r in ds.citing("SRC-TEST-NAMED")] == ["SP-SUPERVISION"]
     assert [r.id for r in ds.citing("SRC-TEST-DOC")] == [
         "RS-PARTY-LEAD", "DI-BUDGET", "MS-ALL-2023", "GL-YIJIANTIAO", "GL-HEXIN",
     ]
@@ -201,12 +233,14 @@ def test_figure_shown_from_data(ds):
 
 
 def test_bad_data_raises_data_error_with_every_problem():
+    """The error a build or a command shows is what `validate` prints: same order, same summary line."""
     with pytest.raises(DataError) as info:
         load_dataset(ROOT, data_dir=GOLDEN_DATA, seeds_dir=SEEDS)
     expected = GOLDEN_EXPECTED.read_text(encoding="utf-8").splitlines()
     assert info.value.report().splitlines() == expected
-    assert str(info.value) == f"{len(expected)} problem(s) in data"
-    assert info.value.problems == sorted(info.value.problems)
+    assert str(info.value) == f"{len(expected) - 1} problem(s) in data"  # the last line is the summary
+    assert info.value.summary == expected[-1:]
+    assert info.value.problems[0].file.endswith("decisions.yaml")  # a file that cannot be read comes first
 
 
 def test_one_bad_value_raises_data_error(tmp_path):
@@ -214,7 +248,7 @@ def test_one_bad_value_raises_data_error(tmp_path):
     apply_edit(data, {"file": "setups.yaml", "replace": [["org_type: 党支部", "org_type: 党小组"]]})
     result = validate(ROOT, data_dir=data, seeds_dir=SEEDS)
     with pytest.raises(DataError) as info:
-        dataset_from_result(result)
+        dataset_from_result(result, ROOT / "schemas")
     assert [(p.line, p.column, p.field) for p in info.value.problems] == [(4, 15, "setups[0].org_type")]
 
 
@@ -229,15 +263,14 @@ def test_metadata_found_whatever_the_data_folder_is_called(tmp_path):
     assert (ds.data_version, ds.title) == ("1.0.0", "测试数据集")
 
 
-def test_checklist_dimension_missing_from_meta_is_not_a_crash(tmp_path):
+def test_checklist_dimension_missing_from_meta_is_a_data_error(tmp_path):
     data = copy_valid(tmp_path)
-    apply_edit(data, {"file": "checklist.yaml", "replace": [["    dimension: org", "    dimension: duty"]]})
-    try:
-        ds = load_dataset(ROOT, data_dir=data, seeds_dir=SEEDS)
-    except DataError as exc:  # reporting it as a data problem is fine too
-        assert "duty" in exc.report()
-    else:
-        assert sorted(i.dimension for i in ds.checklist) == ["duty", "local"]
+    apply_edit(data, {"file": "checklist.yaml", "replace": [["    dimension: org\n    title: 党组织类型",
+                                                              "    dimension: duty\n    title: 党组织类型"]]})
+    with pytest.raises(DataError) as info:
+        load_dataset(ROOT, data_dir=data, seeds_dir=SEEDS)
+    assert info.value.report() == (f"{data.as_posix()}/checklist.yaml:4:16: checklist[0].dimension: "
+                                   "维度“duty”没有在 data/meta.yaml 的 dimensions 中列出")
 
 
 def test_figure_shown_large_value():
@@ -246,4 +279,4 @@ def test_figure_shown_large_value():
 
 
 def test_check_items_are_hashable(ds):
-    assert len({ds.checklist[0], ds.checklist[1]}) == 2
+    assert len(set(ds.checklist)) == 3

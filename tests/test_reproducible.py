@@ -77,19 +77,34 @@ def test_sitemap_gzip_has_no_time_stamp_and_matches_the_sitemap(two_builds: tupl
     assert SITE_URL in sitemap and "<lastmod>" in sitemap
 
 
-def test_pages_are_dated_by_the_last_commit_in_a_git_checkout() -> None:
-    """In a checkout, lastmod comes from the commit (not the clock), unless SOURCE_DATE_EPOCH is set."""
+def test_pages_are_dated_by_the_last_commit_in_a_git_checkout(tmp_path: Path) -> None:
+    """In a checkout, lastmod comes from the last commit (UTC), not the clock; outside one there is none."""
+    from datetime import UTC, datetime
+
+    from macros.plugin import commit_date
+
     git = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%ct"], capture_output=True, text=True)
     if git.returncode != 0 or not git.stdout.strip():
         pytest.skip("not a git checkout")
-    code = ("import os, sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); import macros.hooks as h; "
-            "h._stable_build_date(Path(sys.argv[1])); print(os.environ.get('SOURCE_DATE_EPOCH'))")
-    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
-    out = subprocess.run([sys.executable, "-c", code, str(ROOT)], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == git.stdout.strip()
-    env["SOURCE_DATE_EPOCH"] = "86400"
-    out = subprocess.run([sys.executable, "-c", code, str(ROOT)], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "86400"
+    want = datetime.fromtimestamp(int(git.stdout.strip()), UTC).strftime("%Y-%m-%d")
+    assert commit_date(ROOT) == want
+    assert commit_date(tmp_path) is None  # no repository here (tmp_path is outside the checkout)
+
+
+def test_the_build_dates_pages_by_the_commit_unless_source_date_epoch_is_set(monkeypatch) -> None:
+    from mkdocs.config import load_config
+
+    from macros.plugin import DzzldPlugin, commit_date
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    plugin = DzzldPlugin()
+    plugin.on_config(config)
+    assert plugin.state is not None and plugin.state.build_date == (commit_date(ROOT) or "")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")
+    plugin.on_config(load_config(str(ROOT / "mkdocs.yml")))
+    assert plugin.state.build_date == ""  # mkdocs' own date, from SOURCE_DATE_EPOCH
+    plugin.on_shutdown()
 
 
 def test_source_date_epoch_fixes_the_sitemap_dates(tmp_path: Path) -> None:

@@ -20,10 +20,10 @@ from validation_helpers import ROOT, SEEDS, copy_valid
 
 from macros import scaffold
 from macros.cli import main
-from macros.validate import validate
+from macros.validate import default_seeds_dir, validate
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../../schemas/practice-file.schema.json"
-REAL_SEEDS = ROOT.parent / "shared" / "seeds"
+REAL_SEEDS = default_seeds_dir(ROOT)  # $DZZLD_SEEDS or ../shared/seeds; the build checks lines only if present
 
 
 def _new(data: Path, **kw: str) -> scaffold.Created:
@@ -153,8 +153,8 @@ def test_new_item_prints_a_stub_with_the_next_free_id_that_fails_until_filled(tm
     checklist.write_text(checklist.read_text(encoding="utf-8") + "\n" + stub, encoding="utf-8")
     result = validate(ROOT, data_dir=data, seeds_dir=SEEDS)
     fields = {p.field for p in result.problems}
-    assert {"checklist[2].title", "checklist[2].check", "checklist[2].basis", "checklist[2].evidence",
-            "checklist[2].rubric.达标"} <= fields
+    assert {"checklist[3].title", "checklist[3].check", "checklist[3].basis", "checklist[3].evidence",
+            "checklist[3].rubric.达标", "checklist[3].rubric.基本达标", "checklist[3].rubric.未达标"} == fields
     filled = stub.replace('title: ""', "title: 党组织会议有记录").replace('check: ""', "check: 查看党组织会议记录本。")
     filled = filled.replace("basis: []", "basis: [OS-BRANCH]").replace("evidence: []", "evidence: [EV-MINUTES]")
     filled = filled.replace('达标: ""', "达标: 有记录。").replace('基本达标: ""', "基本达标: 部分有记录。")
@@ -162,7 +162,7 @@ def test_new_item_prints_a_stub_with_the_next_free_id_that_fails_until_filled(tm
     checklist.write_text(checklist.read_text(encoding="utf-8").replace(stub, filled), encoding="utf-8")
     result = validate(ROOT, data_dir=data, seeds_dir=SEEDS)
     assert result.ok, [str(p) for p in result.problems]
-    assert scaffold.new_item(ROOT, dimension="org", data_dir=data).count("CK-ORG-02") == 1
+    assert scaffold.new_item(ROOT, dimension="org", data_dir=data).count("- id: CK-ORG-02") == 1
 
 
 def test_new_item_on_the_real_data_continues_the_numbering() -> None:
@@ -197,8 +197,19 @@ FILL = {  # whole lines (a leading newline), so the district's summary is not th
     '\n    publisher: ""': "\n    publisher: 网络转载（原发布机构未注明）",
     '\n    name: ""': "\n    name: 星火夜校书记轮训",
     '\n    summary: ""': "\n    summary: 每学期为全区中小学校党组织书记举办星火夜校，讲授议事规则和“三重一大”决策程序。",
-    'loc: ""': "loc: 第二段",
+    'loc: ""}': "loc: 第二段}\n      - {src: SRC-FANWEN-XH, loc: 一}",
 }
+FANWEN_SLUG = "xinghuo-fanwen"
+FANWEN = f"""
+  - id: SRC-FANWEN-XH
+    kind: repost
+    level: 范文
+    title: 星火中学党组织领导的校长负责制实施方案（范文）
+    short: 星火范文
+    publisher: 网络转载（原发布机构未注明）
+    url: https://example.org/fanwen/xinghuo.html
+    slug: {FANWEN_SLUG}
+"""
 
 
 def _cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -225,6 +236,8 @@ def test_a_simulated_contribution_from_scaffold_to_built_page(tmp_path: Path) ->
         text = text.replace(blank, value)
     assert not [line for line in text.split("\n") if '""' in line and not line.lstrip().startswith("#")]
     path.write_text(text, encoding="utf-8")
+    sources = repo / "data" / "sources.yaml"  # a 范文 with a slug: a page of its own under plans/
+    sources.write_text(sources.read_text(encoding="utf-8").rstrip("\n") + "\n" + FANWEN, encoding="utf-8")
     ok = _cli(repo, "validate")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert re.search(r"地区 districts\s+4", ok.stdout)
@@ -233,14 +246,24 @@ def test_a_simulated_contribution_from_scaffold_to_built_page(tmp_path: Path) ->
     env = {"DZZLD_SEEDS": str(REAL_SEEDS)} if REAL_SEEDS.is_dir() else {}
     built = mkdocs_build(site, env=env, root=repo)
     assert built.returncode == 0, built.stdout + built.stderr
+    from bs4 import BeautifulSoup
+
     page = site / "practices" / SLUG / "index.html"
     assert page.is_file()
     assert TERM in page.read_text(encoding="utf-8")
-    home = (site / "index.html").read_text(encoding="utf-8")
-    assert re.search(rf'<a [^>]*href="practices/{SLUG}/"', home), "the new page is not in the navigation"
+    home = BeautifulSoup((site / "index.html").read_text(encoding="utf-8"), "html.parser")
+    nav = {a["href"]: a.get_text(" ", strip=True) for a in home.select("nav.md-nav a[href]")}
+    assert "志愿区" in nav.get(f"practices/{SLUG}/", ""), "the new district is not in the navigation"
+    assert "星火范文" in nav.get(f"plans/{FANWEN_SLUG}/", ""), "the new 范文 is not in the navigation"
+    compare = BeautifulSoup((site / "practices" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    row = next(tr for tr in compare.select(".dz-compare tbody tr") if tr.th.a.get_text() == "志愿区")
+    assert row.th.a["href"] == f"{SLUG}/" and "星火夜校书记轮训" in row.get_text()
+    plan = BeautifulSoup((site / "plans" / FANWEN_SLUG / "index.html").read_text(encoding="utf-8"), "html.parser")
+    assert plan.h1.get_text(strip=True).startswith("星火中学党组织领导的校长负责制实施方案")
     index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
     hits = [d["location"] for d in index["docs"] if TERM in d["text"].replace("\u200b", "")]
     assert any(loc.startswith(f"practices/{SLUG}/") for loc in hits), hits
+    assert any(d["location"].startswith(f"plans/{FANWEN_SLUG}/") for d in index["docs"])
 
     # The same file with a misspelled key: --github points at the file and the line of the typo.
     lines = text.split("\n")

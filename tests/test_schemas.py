@@ -85,3 +85,57 @@ def test_junk_marker_list_is_loaded_from_the_schemas_folder() -> None:
     markers = junk_markers(ROOT / "schemas")
     assert markers == tuple(doc["markers"]) and len(markers) >= 10
     assert all(isinstance(m, str) and m.strip() == m and m for m in markers)
+
+
+# ---- force and scope ----------------------------------------------------------------------------------
+
+
+def _record_schemas() -> dict[str, dict[str, Any]]:
+    """schema name → the (inlined) schema of one record, for every file whose records can state a rule."""
+    from macros.validate import inline_refs
+
+    out = {}
+    for name in {*TOP_LEVEL_FILES.values(), *FOLDER_FILES.values()}:
+        doc = inline_refs(ROOT / "schemas", name)
+        for key, prop in doc.get("properties", {}).items():
+            items = prop.get("items", {})
+            if "force" in items.get("properties", {}):
+                out[f"{name}.{key}"] = items
+    return out
+
+
+RULE_RECORDS = _record_schemas()
+
+
+def _required_missing(schema: dict[str, Any], record: dict[str, Any]) -> set[str]:
+    return {m for e in Draft202012Validator(schema).iter_errors(record) if e.validator == "required"
+            for m in e.validator_value if m not in record}
+
+
+def test_the_records_that_state_rules() -> None:
+    assert set(RULE_RECORDS) == {"responsibilities.responsibilities", "decisions.decisions",
+                                 "meeting-rules.meeting_rules", "setups.setups", "supports.supports",
+                                 "milestones.milestones", "glossary.glossary", "practice-file.practices"}
+
+
+@pytest.mark.parametrize("name", sorted(RULE_RECORDS))
+def test_a_force_other_than_unstated_needs_its_quote(name: str) -> None:
+    schema = RULE_RECORDS[name]
+    assert {"force", "force_quote", "force_note"} <= set(schema["properties"])
+    assert "force_quote" in _required_missing(schema, {"force": "应当"})
+    assert "force_quote" in _required_missing(schema, {"force": "探索"})
+    assert "force_quote" not in _required_missing(schema, {"force": "未写明"})
+    assert "force_quote" not in _required_missing(schema, {})
+    errors = list(Draft202012Validator(schema["properties"]["force"]).iter_errors("务必"))
+    assert errors, "an unknown force is refused"
+
+
+def test_a_named_source_needs_known_from_and_a_level_is_closed() -> None:
+    from macros.validate import inline_refs
+
+    record = inline_refs(ROOT / "schemas", "sources")["properties"]["sources"]["items"]
+    base = {"id": "SRC-X", "title": "t", "publisher": "p"}
+    assert "known_from" in _required_missing(record, {**base, "kind": "named"})
+    assert "known_from" not in _required_missing(record, {**base, "kind": "official"})
+    assert not list(Draft202012Validator(record).iter_errors({**base, "kind": "official", "level": "全国"}))
+    assert list(Draft202012Validator(record).iter_errors({**base, "kind": "official", "level": "中央"}))

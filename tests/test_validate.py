@@ -5,7 +5,8 @@ Fixtures (all under tests/fixtures/):
 * ``valid/data``  — a minimal data set that must validate with zero problems.
 * ``seeds``       — two tiny fake seed texts cited by the fixtures (000_… has a blank L5 and a junk L7).
 * ``invalid/cases.yaml`` — one fault per case, applied to a copy of ``valid/data`` (format: see
-  tests/validation_helpers.py); every case lists the exact problems expected.
+  tests/validation_helpers.py); every case lists the exact problems expected, and the summary line
+  when a file cannot be read at all.
 * ``golden/data`` + ``golden/expected.txt`` — a data set with many faults at once and the full CLI output.
 
 Regenerating golden/expected.txt (only after a deliberate change of messages or rules), from the project root:
@@ -31,6 +32,7 @@ from validation_helpers import (
     apply_case,
     apply_edit,
     check_expected,
+    check_summary,
     copy_valid,
     load_cases,
     problem_lines,
@@ -57,8 +59,8 @@ VALID_FILES = {
     )
 }
 VALID_COUNTS = {
-    "sources": 3, "responsibilities": 1, "decisions": 1, "meeting_rules": 1, "setups": 1, "supports": 1,
-    "milestones": 1, "variants": 1, "glossary": 1, "evidence": 1, "checklist": 2, "districts": 1,
+    "sources": 4, "responsibilities": 1, "decisions": 1, "meeting_rules": 1, "setups": 1, "supports": 1,
+    "milestones": 1, "variants": 1, "glossary": 1, "evidence": 1, "checklist": 3, "districts": 1,
     "practices": 1, "figures": 4, "schools": 1,
 }
 
@@ -72,7 +74,7 @@ def test_valid_fixture_has_no_problems():
     assert [str(p) for p in result.problems] == []
     assert result.ok is True
     assert result.seeds_checked is True
-    assert result.notes == []
+    assert result.notes == [] and result.summary == []
     assert {f.name for f in result.files} == VALID_FILES
 
 
@@ -97,7 +99,7 @@ def test_valid_fixture_cli_prints_counts_and_exits_0():
     shown_counts = {label.split()[-1]: int(n) for label, n in (line.rsplit(None, 1) for line in table)}
     assert shown_counts == VALID_COUNTS
     assert list(shown_counts) == list(cli.COLLECTION_LABELS)  # printed in the documented order
-    assert summary == "数据有效：14 个文件，21 条有效记录，1 条已停用。已核对原始文本行号。"
+    assert summary == "数据有效：14 个文件，23 条有效记录，1 条已停用。已核对原始文本行号。"
 
 
 def test_valid_fixture_with_crlf_line_endings(tmp_path):
@@ -125,6 +127,15 @@ def test_without_seeds_source_line_ranges_are_still_checked(tmp_path):
     ]
 
 
+@pytest.mark.parametrize("case_id", ["force-quote-not-on-the-cited-line", "binding-force-with-tansuo-and-no-force-note"])
+def test_without_seeds_force_wording_is_not_checked(case_id, tmp_path):
+    """Whether a quote stands on its line needs the seed text: without it the record passes (and a note says so)."""
+    data = copy_valid(tmp_path)
+    apply_case(data, CASE_BY_ID[case_id])
+    result = run_validate(data, seeds=tmp_path / "no-seeds")
+    assert result.problems == [] and result.seeds_checked is False and len(result.notes) == 1
+
+
 def test_cli_without_seeds_says_so():
     proc = run_cli("validate", "--data", VALID_REL, "--seeds", "tests/fixtures/no-such-seeds")
     assert proc.returncode == 0
@@ -139,9 +150,10 @@ def test_cli_without_seeds_says_so():
 def test_case_list_is_complete():
     ids = [c["id"] for c in CASES]
     assert len(ids) == len(set(ids))
-    assert len(ids) >= 24
+    assert len(ids) >= 60
     for case in CASES:
         assert case["expect"], case["id"]
+        assert set(case) <= {"id", "what", "edits", "expect", "summary"}, case["id"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
@@ -161,15 +173,14 @@ def test_invalid_case(case, tmp_path, capsys, monkeypatch):
     out, err = capsys.readouterr()
     (result,) = results
     check_expected(result, data, case["expect"])
+    check_summary(result, data, case.get("summary", []))
     assert code == 1
-    assert out.splitlines() == [str(p) for p in result.problems]
+    assert out.splitlines() == [str(p) for p in result.problems] + result.summary
     assert err.splitlines()[-1] == f"共 {len(case['expect'])} 个问题。"
 
 
-SUBPROCESS_CASES = [
-    "non-utf8-gbk", "byte-order-mark", "deep-nesting-100-levels", "anchor-and-alias", "yaml-syntax-error",
-    "duplicate-key-top-level", "cite-junk-line",
-]
+# Through `python -m macros` (the real entry point); every case also runs in-process above.
+SUBPROCESS_CASES = ["non-utf8-gbk", "cite-junk-line", "tab-in-the-sources-file"]
 
 
 @pytest.mark.parametrize("case_id", SUBPROCESS_CASES)
@@ -181,9 +192,12 @@ def test_invalid_case_real_cli(case_id, tmp_path):
     assert "Traceback" not in proc.stderr
     assert proc.returncode == 1
     lines = [shown(line, data) for line in proc.stdout.splitlines()]
+    problems, summary = lines[:len(case["expect"])], lines[len(case["expect"]):]
     expected_starts = [f"{file}:{line}:" for file, line, *_ in case["expect"]]
-    assert [":".join(line.split(":", 2)[:2]) + ":" for line in lines] == expected_starts
-    assert proc.stderr == f"共 {len(lines)} 个问题。\n"
+    assert [":".join(line.split(":", 2)[:2]) + ":" for line in problems] == expected_starts
+    assert len(summary) == len(case.get("summary", []))
+    assert all(part in line for line, part in zip(summary, case.get("summary", []), strict=True))
+    assert proc.stderr == f"共 {len(problems)} 个问题。\n"
 
 
 def test_github_annotations(tmp_path):
@@ -197,6 +211,7 @@ def test_github_annotations(tmp_path):
         f"::error file={prefix}/meta.yaml,line=4,col=1::title: 重复的键“title”（第一次出现在第 3 行）",
         # file-level problems (line 0) are annotated on line 1 so GitHub shows them
         f"::error file={prefix}/notes.yaml,line=1,col=1::未知的数据文件：不在约定的位置（见 CONTRIBUTING.md）",
+        f"另有 0 处引用和“来源是否被引用”未核对：{prefix}/meta.yaml 无法读取，其中的记录暂时不可见。先修正上面的第一个问题，再运行一次。",
     ]
 
 
@@ -221,14 +236,18 @@ def test_golden_everything_wrong():
     assert "Traceback" not in proc.stderr
     assert proc.returncode == 1
     assert proc.stdout.splitlines() == expected
-    assert proc.stderr == f"共 {len(expected)} 个问题。\n"
+    assert proc.stderr == f"共 {len(expected) - 1} 个问题。\n"  # the last line is the summary, not a problem
 
 
 def test_golden_expected_is_sorted_and_covers_every_golden_file():
-    lines = GOLDEN_EXPECTED.read_text(encoding="utf-8").splitlines()
-    parsed = [(f, int(line), int(col)) for f, line, col, _ in (x.split(":", 3) for x in lines)]
-    assert parsed == sorted(parsed)
+    """Files that cannot be read come first, then the rest; each group by file, line and column; one summary line."""
     golden_rel = GOLDEN_DATA.relative_to(ROOT).as_posix()
+    *lines, summary = GOLDEN_EXPECTED.read_text(encoding="utf-8").splitlines()
+    parsed = [(f, int(line), int(col)) for f, line, col, _ in (x.split(":", 3) for x in lines)]
+    unreadable = {"decisions.yaml", "schools/gbk.yaml", "supports.yaml"}  # a duplicate key, GBK, a tab
+    first = [p for p in parsed if p[0].removeprefix(golden_rel + "/") in unreadable]
+    assert parsed[:len(first)] == sorted(first) and parsed[len(first):] == sorted(parsed[len(first):])
+    assert summary.startswith("另有 ") and all(f"{golden_rel}/{name}" in summary for name in unreadable)
     files = {p.relative_to(ROOT).as_posix() for p in GOLDEN_DATA.rglob("*") if p.is_file()}
     assert {f for f, _, _ in parsed} == files  # every file in the golden set is wrong somehow
     assert all(f.startswith(golden_rel + "/") for f, _, _ in parsed)
@@ -241,18 +260,18 @@ def test_golden_expected_is_sorted_and_covers_every_golden_file():
 # Each of these gets a schema problem, then a rule raises and the CLI prints a traceback.
 WRONG_SHAPES = [
     ("cite-is-a-number", "responsibilities.yaml", "cite:\n      - {src: SRC-TEST-DOC, loc: 二(一)}", "cite: 5",
-     "data/responsibilities.yaml:8:11: responsibilities[0].cite: 应为列表，实际是整数", TypeError),
+     "data/responsibilities.yaml:10:11: responsibilities[0].cite: 应为列表，实际是整数", TypeError),
     ("cite-src-is-a-list", "milestones.yaml", "{src: SRC-TEST-DOC,", "{src: [SRC-TEST-DOC],",
      "data/milestones.yaml:10:15: milestones[0].cite[0].src: 应为文字，实际是列表", TypeError),
     ("seed-lines-with-leading-zero", "sources.yaml", "lines: {first: 1, last: 7}", "lines: {first: 01, last: 7}",
      "data/sources.yaml:10:20: sources[0].lines.first: 应为整数，实际是文字", TypeError),
     ("seed-lines-is-a-list", "sources.yaml", "lines: {first: 2, last: 4}", "lines: [2, 4]",
-     "data/sources.yaml:18:12: sources[1].lines: 应为映射（键: 值），实际是列表", AttributeError),
+     "data/sources.yaml:20:12: sources[1].lines: 应为映射（键: 值），实际是列表", AttributeError),
     ("seed-file-is-a-list", "sources.yaml", "seed_file: 001_fedcba9876543210.txt",
      "seed_file: [001_fedcba9876543210.txt]",
-     "data/sources.yaml:17:16: sources[1].seed_file: 应为文字，实际是列表", TypeError),
+     "data/sources.yaml:19:16: sources[1].seed_file: 应为文字，实际是列表", TypeError),
     ("applies-is-a-list", "checklist.yaml", "applies:\n      district: [DS-TEST]", "applies: [DS-TEST]",
-     "data/checklist.yaml:25:14: checklist[1].applies: 应为映射（键: 值），实际是列表", AttributeError),
+     "data/checklist.yaml:37:14: checklist[2].applies: 应为映射（键: 值），实际是列表", AttributeError),
     ("figures-is-a-number", "practices/test.yaml", "    figures:\n      - id: FG-TEST-ORGS",
      "    figures: 5\n    figures2:\n      - id: FG-TEST-ORGS",
      "data/practices/test.yaml:18:14: practices[0].figures: 应为列表，实际是整数", TypeError),
@@ -315,7 +334,7 @@ def test_seed_source_without_seed_file_is_one_problem(tmp_path):
     data = copy_valid(tmp_path)
     apply_edit(data, {"file": "sources.yaml", "replace": [["    seed_file: 001_fedcba9876543210.txt\n", ""]]})
     assert problem_lines(run_validate(data), data) == [
-        "data/sources.yaml:13:5: sources[1].seed_file: 缺少必填字段“seed_file”",
+        "data/sources.yaml:15:5: sources[1].seed_file: 缺少必填字段“seed_file”",
     ]
 
 

@@ -17,6 +17,7 @@ fresh copy of the valid fixture (``tests/fixtures/valid/data``) in a temporary f
           rename: milestones.yml        # or `delete: true`
       expect:                           # the EXACT problems, in the order validate() returns them
         - [data/responsibilities.yaml, 4, 5, "responsibilities[0].holdr", "未知字段“holdr”"]
+      summary: ["无法读取"]              # optional: parts of Result.summary's lines, one per line (default: none)
 
 An expected problem is ``[file, line, column, field, message part]``: file is relative to the copy's
 parent (so it reads ``data/...``), column ``null`` means "not checked", field ``-`` means none, and the
@@ -116,6 +117,14 @@ def check_expected(result: Result, data: Path, expected: list[list[Any]]) -> Non
             assert got.column == col, where
         assert (got.field or "-") == field, where
         assert message in shown(got.message, data), where
+
+
+def check_summary(result: Result, data: Path, expected: list[str]) -> None:
+    """Assert Result.summary has exactly one line per expected part, each containing its part."""
+    lines = [shown(s, data) for s in result.summary]
+    assert len(lines) == len(expected), lines
+    for line, part in zip(lines, expected, strict=True):
+        assert part in line, (line, part)
 
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

@@ -41,11 +41,13 @@ class RunResult:
 
 def default_site_url(root: Path) -> str:
     """site_url from mkdocs.yml (read with mkdocs' own YAML loader) when it is an http(s) URL; "" otherwise."""
-    from mkdocs.utils.yaml import yaml_load
+    from mkdocs.utils.yaml import get_yaml_loader, yaml_load
 
+    loader = get_yaml_loader()  # !ENV as mkdocs reads it; !relative needs a loaded config, and site_url never uses it
+    loader.add_constructor("!relative", lambda _loader, _node: None)
     try:
         with open(root / "mkdocs.yml", encoding="utf-8") as f:
-            config = yaml_load(f) or {}
+            config = yaml_load(f, loader=loader) or {}
     except (OSError, Exception):  # noqa: BLE001 - any unreadable config just means "no site URL"
         return ""
     url = str(config.get("site_url") or "")
