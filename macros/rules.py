@@ -66,6 +66,13 @@ class Context:
     complete: bool = True  # False: some data file could not be read, so its records are missing
     unchecked: int = 0  # references not checked because their target may be in an unreadable file
 
+    def damaged(self, r: RecordRef, key: str) -> bool:
+        """True when the record's `key` failed its schema (so a rule must not read its absence as a fact)."""
+        if key in r.data:
+            return False
+        original = next((o for o in self.all_records if o.file is r.file and o.path == r.path), None)
+        return original is not None and key in original.data
+
 
 Rule = Callable[[Context], Iterator[Problem]]
 RULES: list[Rule] = []
@@ -358,6 +365,8 @@ def local_items(ctx: Context) -> Iterator[Problem]:
     for r in ctx.records:
         if r.kind != "checklist":
             continue
+        if ctx.damaged(r, "applies") or ctx.damaged(r, "dimension"):
+            continue  # its schema problem is reported; guessing here would report it twice
         local = r.data.get("dimension") == "local"
         has_district = bool((r.data.get("applies") or {}).get("district"))
         if local and not has_district:
@@ -392,8 +401,8 @@ def _binding_districts(ctx: Context, rid: str) -> set[str] | None:
     """Where a record can bind: {"*"} everywhere, district IDs, or empty; None when it cannot be read."""
     vocab = load_vocab(ctx.schema_dir)
     r = ctx.by_id.get(rid)
-    if r is None:
-        return None
+    if r is None or ctx.damaged(r, "force") or ctx.damaged(r, "cite"):
+        return None  # unknown (a problem reported elsewhere)
     if r.kind == "variants":
         return set()  # a question, not a rule (macros/scope.py)
     if r.data.get("force") not in vocab.binding_forces:
@@ -401,6 +410,8 @@ def _binding_districts(ctx: Context, rid: str) -> set[str] | None:
     out = set()
     for c in r.data.get("cite") or []:
         src = ctx.by_id.get(c.get("src", ""))
+        if src is not None and (ctx.damaged(src, "level") or ctx.damaged(src, "binds")):
+            return None
         reach = vocab.level_binds.get(src.data.get("level", ""), "none") if src else "none"
         if reach == "all":
             out.add("*")
@@ -412,8 +423,10 @@ def _binding_districts(ctx: Context, rid: str) -> set[str] | None:
 @rule
 def reference_only_items(ctx: Context) -> Iterator[Problem]:
     """An item that can be a 规定项 for no school must not grade 未达标/基本达标 (it is a 参考项 everywhere)."""
+    if not ctx.complete:
+        return  # the records or sources that make it binding may be in the file that could not be read
     for r in ctx.records:
-        if r.kind != "checklist" or not r.active:
+        if r.kind != "checklist" or not r.active or any(ctx.damaged(r, k) for k in ("basis", "applies", "rubric")):
             continue
         reach: set[str] = set()
         for rid in r.data.get("basis") or []:

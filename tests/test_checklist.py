@@ -122,7 +122,7 @@ KIND = {
     "CK-FS": {"DS-QJ": RULE, "DS-KZ": REFERENCE, "OTHER": REFERENCE},  # 曲靖 · 应当
     "CK-DW": {"DS-QJ": REFERENCE, "DS-KZ": REFERENCE, "OTHER": REFERENCE},  # 范文 · 应当; 报道 · 探索
     "CK-BIG-FS": {"DS-QJ": RULE, "DS-KZ": RULE, "OTHER": RULE},  # one of two records binds
-    "CK-MB": {"DS-QJ": RULE, "DS-KZ": REFERENCE, "OTHER": REFERENCE},  # through the variant's 曲靖 record
+    "CK-MB": {"DS-QJ": REFERENCE, "DS-KZ": REFERENCE, "OTHER": REFERENCE},  # a variant is a question: never binds
     "CK-PRI": {"DS-QJ": REFERENCE, "DS-KZ": REFERENCE, "OTHER": REFERENCE},  # a source without a level binds nobody
     "CK-LOCAL-QJ": {"DS-QJ": RULE},
 }
@@ -135,7 +135,8 @@ def make_dataset(items: tuple[CheckItem, ...] = ITEMS) -> Dataset:
     return Dataset(data_version="1.2.0", title="t", vocab=load_vocab(SCHEMAS), schema_dir=SCHEMAS, dimensions=dims,
                    sources=SOURCES, responsibilities=RECORDS, decisions=(), meeting_rules=(), setups=(), supports=(),
                    milestones=(), variants=(VARIANT,), glossary=(), evidence=evidence, checklist=items,
-                   districts=DISTRICTS, practices=(), schools=(), by_id=MappingProxyType({r.id: r for r in records}))
+                   districts=DISTRICTS, practices=(), schools=(), party_rules=(), profiles=(),
+                   by_id=MappingProxyType({r.id: r for r in records}))
 
 
 DS = make_dataset()
