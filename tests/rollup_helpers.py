@@ -78,10 +78,16 @@ def school_block(i: int, row: RosterRow, ds: Dataset) -> dict[str, Any]:
     return school
 
 
+def known_answer(i: int, j: int, kind: str) -> dict[str, str]:
+    """Every 不适用 comes with its reason (不适用 without one counts as blank: tested on its own)."""
+    a = {"result": known_result(i, j, kind), "note": known_note(i, j, kind), "evidence": known_evidence(i, j, kind)}
+    if a["result"] == "不适用":
+        a["na_reason"] = f"第{i}校第{j}项：本校无此情形"
+    return a
+
+
 def known_doc(i: int, row: RosterRow, ds: Dataset, *, day: int = 5) -> dict[str, Any]:
-    answers = {item_id: {"result": known_result(i, j, kind), "note": known_note(i, j, kind),
-                         "evidence": known_evidence(i, j, kind)}
-               for j, (item_id, kind) in enumerate(applicable(ds, row))}
+    answers = {item_id: known_answer(i, j, kind) for j, (item_id, kind) in enumerate(applicable(ds, row))}
     return {"format": ANSWERS_FORMAT, "data_version": ds.data_version, "exported_at": EXPORTED_AT.format(day=day),
             "school": school_block(i, row, ds), "answers": answers}
 

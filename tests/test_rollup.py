@@ -33,6 +33,7 @@ from rollup_helpers import (
     applicable,
     compliance,
     expected,
+    known_answer,
     known_doc,
     known_evidence,
     known_note,
@@ -230,7 +231,7 @@ def test_xlsx_sheets_and_values(clean, demo) -> None:
     ds, rows = demo
     out, _, e = clean
     wb = load_workbook(out / "report.xlsx")
-    assert wb.sheetnames == ["汇总", "检查项", "维度", "党组织类型", "书记校长配备", "整改台账", "问题", "说明"]
+    assert wb.sheetnames == ["汇总", "检查项", "维度", "党组织类型", "书记校长配备", "整改台账", "得分", "失分", "问题", "说明"]
     assert f"data_version={ds.data_version}" in wb.properties.keywords and "build=" in wb.properties.keywords
     info = {r[0]: r[1] for r in wb["说明"].iter_rows(values_only=True) if len(r) > 1}
     assert info["数据版本"] == ds.data_version and info["构建提交"] and info["生成时间"] == GENERATED
@@ -267,11 +268,12 @@ def test_xlsx_sheets_and_values(clean, demo) -> None:
     assert wb["检查项"].freeze_panes == "A2"
 
     ledger = [list(r) for r in wb["整改台账"].iter_rows(values_only=True)]
-    assert ledger[0] == ["序号", "学校编号", "学校名称", "所属地区", "编号", "检查项目", "维度", "自评结果", "存在问题及整改措施",
-                         "佐证材料说明", "答案文件"]
-    assert [(r[2], r[4], r[7], r[8] or "", r[9] or "") for r in ledger[1:]] == e.ledger
+    assert ledger[0] == ["序号", "学校编号", "学校名称", "所属地区", "编号", "检查项目", "维度", "自评结果", "失分",
+                         "存在问题及整改措施", "佐证材料说明", "责任人", "完成时限", "状态", "销号依据", "答案文件"]
+    assert [(r[2], r[4], r[7], r[9] or "", r[10] or "") for r in ledger[1:]] == e.ledger
     assert [r[0] for r in ledger[1:]] == list(range(1, len(e.ledger) + 1))
-    assert wb["整改台账"].auto_filter.ref == f"A1:K{len(ledger)}"
+    assert {r[13] for r in ledger[1:]} == {"未整改"}  # the follow-up columns start empty, status 未整改
+    assert wb["整改台账"].auto_filter.ref == f"A1:P{len(ledger)}"
 
     for name, groups, keys in (("党组织类型", e.org, ds.vocab.org_types), ("书记校长配备", e.mode, ds.vocab.modes)):
         got = [list(r) for r in wb[name].iter_rows(values_only=True)]
@@ -484,8 +486,7 @@ def test_csv_export_matched_by_its_school_columns(demo, tmp_path) -> None:
     i = sorted(MISSING)[0]
     row = rows[i]
     selected = select(ds, row.profile)
-    answers = {s.item.id: Answer(known_result(i, j, s.kind.kind), known_note(i, j, s.kind.kind),
-                                 known_evidence(i, j, s.kind.kind)) for j, s in enumerate(selected)}
+    answers = {s.item.id: Answer(**known_answer(i, j, s.kind.kind)) for j, s in enumerate(selected)}
     first_bad = next(k for k, a in answers.items() if a.result in BAD)
     answers[first_bad] = Answer(answers[first_bad].result, "=1+1 公式样的措施", "@出处")
     (tmp_path / "a" / "导出-2026-03-06.csv").write_bytes(answers_csv(ds, row.profile, selected, answers))
@@ -516,7 +517,7 @@ def test_the_district_workbook_filled_in_comes_back_school_by_school(demo, tmp_p
     wb = load_workbook(book)
     ws = wb["自查表"]
     header = [c.value for c in ws[1]]
-    res, note = header.index("自评结果"), header.index("存在问题及整改措施")
+    res, note, reason = header.index("自评结果"), header.index("存在问题及整改措施"), header.index("不适用理由")
     per_school: dict[str, int] = Counter()
     for r in ws.iter_rows(min_row=2):
         sid = r[0].value
@@ -526,8 +527,10 @@ def test_the_district_workbook_filled_in_comes_back_school_by_school(demo, tmp_p
         j = per_school[sid]
         per_school[sid] += 1
         kind = r[header.index("类别")].value
-        r[res].value = known_result(i, j, kind) or None
-        r[note].value = known_note(i, j, kind) or None
+        answer = known_answer(i, j, kind)
+        r[res].value = answer["result"] or None
+        r[note].value = answer["note"] or None
+        r[reason].value = answer.get("na_reason")
     wb.save(book)
     result = run(book.parent, tmp_path / "out")
     assert result.rollup.problems == ()
@@ -621,7 +624,9 @@ def test_formula_and_script_in_notes_stay_text(hostile) -> None:
     (row,) = result.rollup.ledger
     assert row.note == '=HYPERLINK("http://evil.example/","点我")<script>alert(1)</script>'
     ws = load_workbook(out / "report.xlsx")["整改台账"]
-    note, evidence = ws["I2"], ws["J2"]
+    header = [c.value for c in ws[1]]
+    note = ws.cell(2, header.index("存在问题及整改措施") + 1)
+    evidence = ws.cell(2, header.index("佐证材料说明") + 1)
     assert (note.value, note.data_type) == (row.note, "s")
     assert (evidence.value, evidence.data_type) == ("+1 <img src=x onerror=alert(2)>", "s")
     assert not [c.coordinate for r in ws.iter_rows() for c in r if c.data_type == "f"]
