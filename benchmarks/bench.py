@@ -814,7 +814,7 @@ STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("batch", ("batch_html_xlsx", "batch_memory_mid", "batch_memory_large", "batch_pdf_rate", "batch_pdf_projected")),
     ("browser", ("search_index_raw", "search_index_gz", "page_weight_home", "page_weight_checklist",
                  "search_first_results")),
-    ("rollup", ("rollup_aggregate",)),
+    ("rollup", ("rollup_scored_small", "rollup_report_small", "rollup_scored_large", "rollup_report_large")),
 )
 
 

@@ -106,7 +106,7 @@ ITEMS = (
     item("CK-FS", "org", ("RS-QJ-SHALL",), mode=("分设",)),
     item("CK-DW", "duty", ("RS-TPL-SHALL", "RS-RPT-TANSUO"), org_type=("党委",)),
     item("CK-BIG-FS", "duty", ("RS-NOFORCE", "RS-NAT-MUST"), org_type=("党委", "党总支"), mode=("分设",)),
-    item("CK-MB", "decision", ("VR-X",), ownership=("民办",)),
+    item("CK-MB", "decision", ("VR-X", "RS-QJ-SHALL"), ownership=("民办",)),
     item("CK-PRI", "decision", ("RS-NOLEVEL",), stage=("小学", "九年一贯制学校")),
     item("CK-LOCAL-QJ", "local", ("RS-QJ-SHALL",), district=("DS-QJ",)),
     item("CK-OLD", "org", ("RS-NAT-MUST",), retired=True),
@@ -122,7 +122,7 @@ KIND = {
     "CK-FS": {"DS-QJ": RULE, "DS-KZ": REFERENCE, "OTHER": REFERENCE},  # 曲靖 · 应当
     "CK-DW": {"DS-QJ": REFERENCE, "DS-KZ": REFERENCE, "OTHER": REFERENCE},  # 范文 · 应当; 报道 · 探索
     "CK-BIG-FS": {"DS-QJ": RULE, "DS-KZ": RULE, "OTHER": RULE},  # one of two records binds
-    "CK-MB": {"DS-QJ": REFERENCE, "DS-KZ": REFERENCE, "OTHER": REFERENCE},  # a variant is a question: never binds
+    "CK-MB": {"DS-QJ": RULE, "DS-KZ": REFERENCE, "OTHER": REFERENCE},  # through its 曲靖 record, not the variant
     "CK-PRI": {"DS-QJ": REFERENCE, "DS-KZ": REFERENCE, "OTHER": REFERENCE},  # a source without a level binds nobody
     "CK-LOCAL-QJ": {"DS-QJ": RULE},
 }
@@ -276,10 +276,10 @@ def test_migration_lists_new_items_in_checklist_order() -> None:
 
 def test_summary_counts_per_kind_and_result_and_never_counts_a_wrong_kind() -> None:
     selected = select(DS, QJ_ALL)  # rules: ALL FS BIG-FS MB LOCAL-QJ; references: YJT DW PRI
-    answers = {"CK-ALL": Answer("达标"), "CK-FS": Answer("未达标"), "CK-BIG-FS": Answer("不适用"),
+    answers = {"CK-ALL": Answer("达标"), "CK-FS": Answer("未达标"), "CK-BIG-FS": Answer("不适用", na_reason="无分设"),
                "CK-MB": Answer("已采用"),  # wrong kind: unanswered
                "CK-YJT": Answer("已采用"), "CK-DW": Answer("达标"),  # wrong kind: unanswered
-               "CK-PRI": Answer("不适用"), "CK-GONE": Answer("达标")}
+               "CK-PRI": Answer("不适用", na_reason="非小学"), "CK-GONE": Answer("达标")}
     s = summary(DS, selected, answers)
     assert s["total"] == 8
     assert s[RULE] == {"total": 5, "counts": {"达标": 1, "基本达标": 0, "未达标": 1, "不适用": 1}, UNANSWERED: 2}
@@ -314,7 +314,7 @@ def test_answers_parse_both_kinds_of_result_and_keep_every_field() -> None:
     ('{"format": "other"}', "不符合答案文件格式（(根)：缺少必填字段（data_version、school、answers））"),
     (answers_doc({"ck-lower": {"result": "达标"}}), "answers：“ck-lower”格式不对"),
     (answers_doc({"CK-A": {"result": "优秀"}}), "answers/CK-A/result：取值“优秀”不在允许范围内"),
-    (answers_doc({"CK-A": {"result": "达标", "score": 1}}), "answers/CK-A：多出未知字段（score）"),
+    (answers_doc({"CK-A": {"result": "达标", "points": 1}}), "answers/CK-A：多出未知字段（points）"),
     ("[" * 100_000 + "]" * 100_000, "JSON 嵌套层级过深"),
 ])
 def test_bad_answers_files_are_refused_with_a_message(text: str, message: str) -> None:
@@ -440,3 +440,12 @@ def test_real_local_items_only_for_their_district(real: Dataset) -> None:
         got = {s.item.id for s in select(real, Profile("x", d.id))}  # other fields unknown: all that could apply
         mine = {i.id for i in real.active_checklist() if d.id in i.applies.district}
         assert got & local == mine
+
+
+def test_a_variant_alone_never_makes_an_item_binding() -> None:
+    """A variant lists the sides of a disagreement; one side binding 曲靖 does not make the item a rule."""
+    only_variant = item("CK-VR", "decision", ("VR-X",))
+    ds = make_dataset((*ITEMS, only_variant))
+    for district in ("DS-QJ", "DS-KZ", "OTHER"):
+        assert item_kind(ds, only_variant, district).kind == REFERENCE
+    assert item_binding(ds, only_variant).sources == ()

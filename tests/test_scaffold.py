@@ -156,7 +156,7 @@ def test_new_item_prints_a_stub_with_the_next_free_id_that_fails_until_filled(tm
     assert {"checklist[3].title", "checklist[3].check", "checklist[3].basis", "checklist[3].evidence",
             "checklist[3].rubric.达标", "checklist[3].rubric.基本达标", "checklist[3].rubric.未达标"} == fields
     filled = stub.replace('title: ""', "title: 党组织会议有记录").replace('check: ""', "check: 查看党组织会议记录本。")
-    filled = filled.replace("basis: []", "basis: [OS-BRANCH]").replace("evidence: []", "evidence: [EV-MINUTES]")
+    filled = filled.replace("basis: []", "basis: [RS-PARTY-LEAD]").replace("evidence: []", "evidence: [EV-MINUTES]")
     filled = filled.replace('达标: ""', "达标: 有记录。").replace('基本达标: ""', "基本达标: 部分有记录。")
     filled = filled.replace('未达标: ""', "未达标: 没有记录。")
     checklist.write_text(checklist.read_text(encoding="utf-8").replace(stub, filled), encoding="utf-8")

@@ -115,7 +115,8 @@ def _required_missing(schema: dict[str, Any], record: dict[str, Any]) -> set[str
 def test_the_records_that_state_rules() -> None:
     assert set(RULE_RECORDS) == {"responsibilities.responsibilities", "decisions.decisions",
                                  "meeting-rules.meeting_rules", "setups.setups", "supports.supports",
-                                 "milestones.milestones", "glossary.glossary", "practice-file.practices"}
+                                 "milestones.milestones", "glossary.glossary", "practice-file.practices",
+                                 "party-rules.party_rules"}
 
 
 @pytest.mark.parametrize("name", sorted(RULE_RECORDS))
