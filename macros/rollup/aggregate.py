@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
@@ -75,7 +75,8 @@ class SchoolRow:
     applicable: int
     tally: Tally
     score: Score | None = None  # None when not submitted or no scoring profile applies
-    results: Mapping[str, str] = MappingProxyType({})  # item → result as counted (未填 when blank)
+    # item → result as counted (未填 when blank); a factory: Python 3.11 rejects an unhashable default
+    results: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def profile(self) -> Profile:
