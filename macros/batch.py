@@ -158,14 +158,20 @@ class BatchReport:
     produced: int = 0
     skipped: int = 0
     pdfs: int = 0
+    docx: int = 0
     xlsx_rows: int = 0
     seconds: float = 0.0
 
 
 def run_batch(ds: Dataset, roster: RosterResult, out: Path, *, html: bool = True, pdf: bool = False,
-              xlsx: bool = True, root: Path, progress: bool = True, scoring: str = "") -> BatchReport:
-    """Produce every good school's outputs; bad rows are already listed in roster.problems."""
+              xlsx: bool = True, docx: bool = False, root: Path, progress: bool = True, scoring: str = "") -> BatchReport:
+    """Produce every good school's outputs; bad rows are already listed in roster.problems.
+
+    `docx`: each school's blank, editable 自查表 as docx/<stem>.docx, beside its HTML and PDF.
+    """
+    from .docx_model import item_texts
     from .pdf import PdfPool
+    from .school_docs import blank_checklist
 
     start = time.monotonic()
     report = BatchReport(skipped=len({p.row for p in roster.problems if p.row}))
@@ -176,14 +182,22 @@ def run_batch(ds: Dataset, roster: RosterResult, out: Path, *, html: bool = True
     printer = PdfPool() if pdf else None
     bar = Progress(len(roster.rows), "生成自查表") if progress else None
     names = OutputNames()
-    html_dir, pdf_dir = out / "html", out / "pdf"
+    html_dir, pdf_dir, docx_dir = out / "html", out / "pdf", out / "docx"
+    item_data = item_texts(ds) if docx else {}
 
     def schools() -> Iterator[tuple[Profile, list[Selected]]]:
         for n, row in enumerate(roster.rows, start=1):
             profile = replace(row.profile, scoring=scoring) if scoring else row.profile
             selected = select(ds, profile)
+            stem = names.stem(row.profile) if html or pdf or docx else ""
+            if docx:
+                docx_dir.mkdir(exist_ok=True)
+                docx_path = inside(docx_dir, f"{stem}.docx")
+                tmp = docx_path.with_name(f".{docx_path.name}.partial")
+                tmp.write_bytes(blank_checklist(ds, profile, selected, item_data))
+                tmp.replace(docx_path)
+                report.docx += 1
             if html or pdf:
-                stem = names.stem(row.profile)
                 html_dir.mkdir(exist_ok=True)
                 html_path = inside(html_dir, f"{stem}.html")
                 html_path.write_text(standalone_html(ds, profile, selected, build=build), encoding="utf-8")
