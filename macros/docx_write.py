@@ -260,6 +260,11 @@ def core_xml(title: str, subject: str) -> str:
 
 def docx_bytes(model: dict[str, Any], *, subject: str = "") -> bytes:
     """The .docx file of a document model."""
+    return package(docx_parts(model, subject=subject))
+
+
+def docx_parts(model: dict[str, Any], *, subject: str = "") -> dict[str, str]:
+    """The XML parts of a document model's .docx, by name in the package (in package order)."""
     style = model["style"]
     landscape = model.get("orientation") == "landscape"
     page_w, page_h = (A4[1], A4[0]) if landscape else A4
@@ -312,9 +317,14 @@ def docx_bytes(model: dict[str, Any], *, subject: str = "") -> bytes:
              "docProps/core.xml": core_xml(model.get("title", ""), subject), "word/document.xml": document,
              "word/_rels/document.xml.rels": doc_rels, "word/styles.xml": styles_xml(style),
              "word/settings.xml": settings_xml(bool(w.notes)), "word/fontTable.xml": font_table_xml(), **parts}
+    return files
+
+
+def package(files: dict[str, str]) -> bytes:
+    """Parts zipped as a .docx: fixed dates and order, so the same parts give the same bytes."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for name, content in files.items():
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))  # fixed: same input, same bytes
-            z.writestr(info, content.encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
+            z.writestr(info, content.encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
     return buf.getvalue()

@@ -18,7 +18,7 @@ from .checklist import Answer, AnswersError, Profile, Selected, answers_validato
 from .docx_checklist import checklist_model
 from .docx_model import doc_input, texts
 from .docx_report import report_model
-from .docx_write import docx_bytes
+from .docx_write import docx_bytes, docx_parts
 from .model import Dataset
 from .vocab import UNKNOWN
 
@@ -97,11 +97,11 @@ def school_documents(ds: Dataset, sa: SchoolAnswers) -> list[Document]:
             Document(t["report"]["file"].format(name), docx_bytes(report, subject=subject), report["chars"])]
 
 
-def blank_checklist(ds: Dataset, profile: Profile, selected: list[Selected],
-                    item_data: Mapping[str, Any]) -> bytes:
-    """A roster school's blank 自查表 (boxes to tick, lines to fill)."""
+def blank_checklist_parts(ds: Dataset, profile: Profile, selected: list[Selected],
+                          item_data: Mapping[str, Any]) -> dict[str, str]:
+    """A roster school's blank 自查表 (boxes to tick, lines to fill), as the parts of its .docx."""
     inp = doc_input(ds, profile, selected, None, item_data=item_data)
-    return docx_bytes(checklist_model(inp), subject=texts()["data_version"].format(ds.data_version))
+    return docx_parts(checklist_model(inp), subject=texts()["data_version"].format(ds.data_version))
 
 
 def write_all(folder: Path, documents: list[Document]) -> list[Path]:

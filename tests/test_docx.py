@@ -231,3 +231,20 @@ def test_libreoffice_renders_both(ds, school, tmp_path):
     for pdf in pdfs:
         pngs = to_png(pdf, tmp_path)
         assert pngs and all(p.stat().st_size > 5000 for p in pngs)  # pages with text on them, not blank
+
+
+def test_batch_renders_once_per_setup(ds):
+    """Schools of one set-up share a rendering; the name and code put in give the file rendered directly."""
+    from macros.batch import docx_cache, html_cache, standalone_html
+    from macros.docx_model import item_texts
+    from macros.docx_write import package
+    from macros.school_docs import blank_checklist_parts
+
+    profiles = [Profile(name, "DS-QJ", "党支部", "一肩挑", "小学", "公办", code)
+                for name, code in (("第一小学", "S-1"), ("甲&乙<学校>“二”", "S-2&<"), ("第三小学", ""))]
+    htmls, docxs = html_cache(ds, build="t", select_for=lambda p: select(ds, p)), docx_cache(ds, select_for=lambda p: select(ds, p))
+    items = item_texts(ds)
+    for p in profiles:
+        assert htmls.get(p) == standalone_html(ds, p, select(ds, p), build="t")
+        assert package(docxs.get(p)) == package(blank_checklist_parts(ds, p, select(ds, p), items))
+    assert htmls.verified and docxs.verified and len(htmls.cache) == len(docxs.cache) == 2  # with and without a code
