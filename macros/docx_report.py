@@ -149,6 +149,7 @@ def report_model(inp: dict[str, Any]) -> dict[str, Any]:
     s = inp["school"]
     name = s["name"] or blank(t["name_blank"])
     body = [*basic_blocks(inp), *practice_blocks(inp), *problem_blocks(inp), *measure_blocks(inp)]
+    body.append(para(style="closing"))  # a blank line before the signature
     body.append(para(name, style="closing", align="right"))
     body.append(para(t["closing"][0], style="closing", align="right"))
     body.append(para(blank(t["closing"][1]), style="closing", align="right"))

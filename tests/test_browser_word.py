@@ -160,3 +160,26 @@ def test_page_models_equal_python_models(page, site_url, ds):
             assert got[0] == json.loads(json.dumps(checklist_model(inp)))
             continue
         assert got == json.loads(json.dumps([checklist_model(inp), report_model(inp)]))
+
+
+@pytest.mark.slow
+def test_export_works_from_disk(browser, tmp_path_factory):
+    """The offline folder (make offline) opened from disk: the export loads its scripts from file:// too."""
+    from conftest import mkdocs_build
+
+    site = tmp_path_factory.mktemp("offline")
+    proc = mkdocs_build(site, env={"OFFLINE": "true", "DIRECTORY_URLS": "false"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    outside = []
+    page.on("request", lambda r: None if r.url.startswith(("file:", "data:", "blob:")) else outside.append(r.url))
+    try:
+        open_checklist(page, (site / "checklist" / "index.html").as_uri())
+        page.fill("input[name=name]", "离线小学")
+        files = export_word(page, tmp_path_factory.mktemp("offline-files"))
+        assert sorted(p.name for p in files) == sorted([texts()["checklist"]["file"].format("离线小学"),
+                                                        texts()["report"]["file"].format("离线小学")])
+        assert outside == []
+    finally:
+        context.close()

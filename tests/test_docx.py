@@ -109,7 +109,7 @@ def test_report_read_back(ds, school, tmp_path):
     measures = tables(doc)[-1]
     assert measures[0] == t["measures_columns"] and len(measures) == 3  # 基本达标 + 未达标
     assert f"正文约 {model['chars']} 字" in text
-    assert doc["body"][-3][2] == NAME  # the closing
+    assert doc["body"][-3][2] == NAME and doc["body"][-4][2] == ""  # the closing, after a blank line
 
 
 def test_nothing_is_invented(ds, school):

@@ -442,6 +442,7 @@
     var T = inp.texts, t = T.report, s = inp.school;
     var name = s.name || blank(T, t.name_blank);
     var body = basicBlocks(inp).concat(practiceBlocks(inp), problemBlocks(inp), measureBlocks(inp));
+    body.push(para([], { style: "closing" })); // a blank line before the signature
     body.push(para([name], { style: "closing", align: "right" }));
     body.push(para([t.closing[0]], { style: "closing", align: "right" }));
     body.push(para([blank(T, t.closing[1])], { style: "closing", align: "right" }));
