@@ -289,10 +289,10 @@ def build_parser() -> Parser:
     v.options.add_argument("--github", action="store_true", help="按 GitHub Actions 注释的格式输出问题")
     v.set_defaults(func=cmd_validate)
 
-    c = sub.add_parser("checklists", help="按花名册批量生成各校自查表（HTML、PDF）和全区 XLSX",
+    c = sub.add_parser("checklists", help="按花名册批量生成各校自查表（HTML、PDF、Word）和全区 XLSX",
                        description="花名册（CSV：学校编号,学校名称,所属地区,党组织类型,书记校长配备,学段,办学性质；"
                                    "或英文列名 id,name,district,org_type,mode,stage,ownership；或 YAML 花名册）"
-                                   "→ 每校一份可打印的 HTML/PDF 自查表，全区一个 XLSX。")
+                                   "→ 每校一份可打印的 HTML/PDF 自查表（加 --docx 另有可编辑的 Word 空白表），全区一个 XLSX。")
     _roster_options(c.options)
     c.options.add_argument("--out", default="out/checklists", help="输出目录（默认：out/checklists）")
     c.options.add_argument("--pdf", action="store_true", help="同时打印每校的 PDF（需要 Chromium）")
