@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 def define_env(env: Any) -> None:
     """Called by mkdocs-macros at configuration time (after the dzzld plugin loaded the data)."""
-    from . import checklist_pages, render
+    from . import checklist_pages, docx_site, render
     from .plugin import state_of
 
     state = state_of(env.conf)
@@ -31,7 +31,7 @@ def define_env(env: Any) -> None:
         call.__doc__ = fn.__doc__
         return call
 
-    for fn in (*render.MACROS, *checklist_pages.MACROS):
+    for fn in (*render.MACROS, *checklist_pages.MACROS, *docx_site.MACROS):
         env.macro(page_macro(fn), fn.__name__)
 
     school_pages = state.caches.setdefault("school_pages", checklist_pages.SchoolPages())  # one per build

@@ -16,6 +16,17 @@ from . import validate as validation
 ROOT = Path(__file__).resolve().parent.parent
 OK, PROBLEMS, USAGE = 0, 1, 2
 
+
+def _vocab_choices() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Org types and modes from the schemas (for the `rules` command's choices)."""
+    from .vocab import load_vocab
+
+    v = load_vocab(ROOT / "schemas")
+    return v.org_types, v.modes
+
+
+ORG_TYPES, MODES = _vocab_choices()
+
 COLLECTION_LABELS = {
     "sources": "来源 sources", "responsibilities": "职责 responsibilities", "decisions": "决策事项 decisions",
     "meeting_rules": "议事规则 meeting_rules", "setups": "组织设置 setups", "supports": "保障措施 supports",
@@ -129,12 +140,12 @@ def cmd_checklists(args: argparse.Namespace) -> int:
             print("注意：没有网站地址（--site-url 或 mkdocs.yml 的 site_url），各校的表上不印二维码和在线填写地址。",
                   file=sys.stderr)
         report = batch.run_batch(ds, roster, Path(args.out), html=not args.no_html, pdf=args.pdf, xlsx=not args.no_xlsx,
-                                 root=root, progress=not args.quiet, scoring=args.profile or "", site_url=site_url,
-                                 return_note=(args.return_to or "").strip())
+                                 docx=args.docx, root=root, progress=not args.quiet, scoring=args.profile or "",
+                                 site_url=site_url, return_note=(args.return_to or "").strip())
     except RuntimeError as exc:
         print(str(exc), file=sys.stderr)
         return USAGE
-    print(f"完成：{report.produced} 所学校已生成（PDF {report.pdfs} 份，XLSX {report.xlsx_rows} 行），"
+    print(f"完成：{report.produced} 所学校已生成（PDF {report.pdfs} 份，Word {report.docx} 份，XLSX {report.xlsx_rows} 行），"
           f"{report.skipped} 行有问题被跳过；用时 {report.seconds:.1f} 秒；输出目录 {args.out}")
     return PROBLEMS if report.skipped else OK
 
@@ -210,6 +221,64 @@ def cmd_profile(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from . import school_docs
+    from .checklist import AnswersError
+
+    ds = load_data(args)
+    if ds is None:
+        return PROBLEMS
+    source = Path(args.answers)
+    if not source.is_file():
+        print(f"找不到答案文件：{source}", file=sys.stderr)
+        return USAGE
+    if args.profile and args.profile not in {p.id for p in ds.profiles}:
+        print(f"没有评分方案“{args.profile}”（可选：{'、'.join(p.id for p in ds.profiles)}）", file=sys.stderr)
+        return USAGE
+    try:
+        school = school_docs.read_answers(ds, source, scoring=args.profile or "")
+    except AnswersError as exc:
+        print(f"{source.name}：{exc}。未生成任何文件。", file=sys.stderr)
+        return PROBLEMS
+    for notice in school.notices:
+        print(f"注意：{source.name}：{notice}", file=sys.stderr)
+    docs = school_docs.school_documents(ds, school)
+    try:
+        written = school_docs.write_all(Path(args.out), docs)
+    except (OSError, ValueError) as exc:
+        print(f"无法写入输出目录 {args.out}：{exc}", file=sys.stderr)
+        return USAGE
+    print(f"已生成 {len(written)} 个文件：{'、'.join(str(p) for p in written)}（报告正文约 {docs[-1].chars} 字）")
+    return OK
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from . import rule_drafts, school_docs
+    from .docx_write import docx_bytes
+
+    ds = load_data(args)
+    if ds is None:
+        return PROBLEMS
+    profile = None
+    if args.profile:
+        known = {p.id: p for p in ds.profiles}
+        if args.profile not in known:
+            print(f"没有评分方案“{args.profile}”（可选：{'、'.join(known)}）", file=sys.stderr)
+            return USAGE
+        profile = known[args.profile]
+    kinds = [rule_drafts.Kind(o, m, profile) for o in ([args.org_type] if args.org_type else ds.vocab.org_types)
+             for m in ([args.mode] if args.mode else ds.vocab.modes)]
+    docs = [school_docs.Document(rule_drafts.file_name(k, d), docx_bytes(rule_drafts.draft_model(ds, d)))
+            for k in kinds for d in rule_drafts.drafts(ds, k)]
+    try:
+        written = school_docs.write_all(Path(args.out), docs)
+    except (OSError, ValueError) as exc:
+        print(f"无法写入输出目录 {args.out}：{exc}", file=sys.stderr)
+        return USAGE
+    print(f"已生成 {len(written)} 份草稿（{len(kinds)} 类学校 × 3 份）到 {args.out}。草稿须经学校规定的程序审议通过后方可施行。")
+    return OK
+
+
 def _roster_options(group: Any) -> None:
     group.add_argument("--roster", help="花名册：CSV（UTF-8 或 GBK）或 YAML（默认：data/schools/demo.yaml）")
     group.add_argument("--auto-id", action="store_true", help="没有学校编号的行按行号自动编号（默认：报错并跳过该行）")
@@ -230,15 +299,16 @@ def build_parser() -> Parser:
     v.options.add_argument("--github", action="store_true", help="按 GitHub Actions 注释的格式输出问题")
     v.set_defaults(func=cmd_validate)
 
-    c = sub.add_parser("checklists", help="按花名册批量生成各校自查表（HTML、PDF）和全区 XLSX",
+    c = sub.add_parser("checklists", help="按花名册批量生成各校自查表（HTML、PDF、Word）和全区 XLSX",
                        description="花名册（CSV：学校编号,学校名称,所属地区,党组织类型,书记校长配备,学段,办学性质；"
                                    "或英文列名 id,name,district,org_type,mode,stage,ownership；或 YAML 花名册）"
-                                   "→ 每校一份可打印的 HTML/PDF 自查表，全区一个 XLSX。")
+                                   "→ 每校一份可打印的 HTML/PDF 自查表（加 --docx 另有可编辑的 Word 空白表），全区一个 XLSX。")
     _roster_options(c.options)
     c.options.add_argument("--out", default="out/checklists", help="输出目录（默认：out/checklists）")
     c.options.add_argument("--pdf", action="store_true", help="同时打印每校的 PDF（需要 Chromium）")
     c.options.add_argument("--no-html", action="store_true", help="不保留每校的 HTML 文件")
     c.options.add_argument("--no-xlsx", action="store_true", help="不生成全区工作簿")
+    c.options.add_argument("--docx", action="store_true", help="同时生成每校可编辑的空白自查表（Word .docx）")
     c.options.add_argument("--profile", metavar="PF-XX", help="评分方案（默认：按各校所属地区）")
     c.options.add_argument("--site-url", help="公开网站地址：表上印在线填写的地址和二维码（默认：mkdocs.yml 的 site_url）")
     c.options.add_argument("--return-to", metavar="说明", help="表上印的交回方式，如“发送至 xx@xx.gov.cn”（默认：按通知要求交回区教育局）")
@@ -261,6 +331,26 @@ def build_parser() -> Parser:
     r.options.add_argument("--previous", metavar="DIR", help="上一轮的答案文件夹：与本轮比较得分和各检查项的变化")
     r.options.add_argument("--data", help=argparse.SUPPRESS)
     r.set_defaults(func=cmd_rollup)
+
+    rp = sub.add_parser("report", help="由一所学校的答案文件生成可编辑的自查表和自查报告草稿（Word）",
+                        description="自查页导出的答案文件（JSON）→ 本校自查表（.docx，A4 横向）和自查报告草稿（.docx，"
+                                    "基本情况、主要做法、存在问题、整改措施）。学校没有填写的说明在草稿中留作【待填写】。")
+    rp.options.add_argument("--answers", required=True, help="答案文件（自查页“导出 JSON”得到的 .json）")
+    rp.options.add_argument("--out", required=True, help="输出目录")
+    rp.options.add_argument("--profile", metavar="PF-XX", help="按这个评分方案计分（默认：答案文件中的方案，否则按所属地区）")
+    rp.options.add_argument("--data", help=argparse.SUPPRESS)
+    rp.set_defaults(func=cmd_report)
+
+    ru = sub.add_parser("rules", help="由数据起草本校的议事规则和决策事项清单（Word）",
+                        description="按党组织类型和书记校长配备，起草党组织会议议事规则、校长办公会议议事规则和议事决策事项清单："
+                                    "对本校有约束力的条款为正文，探索性、参考性的条款标“可选”，本地参数留作待填，每条注明出处。"
+                                    "草稿须经学校规定的程序审议通过后方可施行。")
+    ru.options.add_argument("--org-type", choices=ORG_TYPES, help="党组织类型（默认：每一种）")
+    ru.options.add_argument("--mode", choices=MODES, help="书记校长配备（默认：每一种）")
+    ru.options.add_argument("--profile", metavar="PF-XX", help="评分方案：带入其地区的规定和本地参数（会议频次、金额标准）")
+    ru.options.add_argument("--out", required=True, help="输出目录")
+    ru.options.add_argument("--data", help=argparse.SUPPRESS)
+    ru.set_defaults(func=cmd_rules)
 
     pr = sub.add_parser("profile", help="评分方案与 Excel 互转：导出模板，导入填好的工作簿",
                         description="教育局在 Excel 中填写考核细则（分值、扣分、一票否决、等级、参数），再导入为 data/profiles/ 中的评分方案。")

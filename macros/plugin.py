@@ -153,6 +153,7 @@ class DzzldPlugin(BasePlugin):
     # --- pages ---------------------------------------------------------------------------------
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        from . import docx_site
         from .checklist_pages import generated_files
 
         state = self._state()
@@ -162,6 +163,8 @@ class DzzldPlugin(BasePlugin):
             files.append(File.generated(config, src_path, content=content))
         for path, content in generated_files(state.dataset).items():
             files.append(File.generated(config, path, content=content))
+        for path, data in docx_site.generated_files(state.dataset).items():  # rule drafts, Word-export data
+            files.append(File.generated(config, path, content=data))
         state.urls = {f.src_uri: f.url for f in files.documentation_pages()}
         return files
 

@@ -98,11 +98,20 @@ class Book:
     def row(self, ws: Any, values: Sequence[Any], *, head: bool = False, title: bool = False,
             pcts: Iterable[int] = (), wraps: Iterable[int] = ()) -> None:
         from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import ERROR_CODES
 
         pcts, wraps = set(pcts), set(wraps)
-        cells = []
+        cells: list[Any] = []
+        plain = not (head or title)
         for i, v in enumerate(values):
-            c = WriteOnlyCell(ws, value=cell_text(v) if isinstance(v, str) else v)
+            if isinstance(v, str):
+                v = cell_text(v)
+            # Fast path: an unstyled number, or text openpyxl stores as text anyway. Anything it would
+            # read as a formula ("=…") or an error ("#N/A") goes through a cell whose type is forced below.
+            if plain and i not in pcts and i not in wraps and not (isinstance(v, str) and (v[:1] == "=" or v in ERROR_CODES)):
+                cells.append(v)
+                continue
+            c = WriteOnlyCell(ws, value=v)
             if isinstance(v, str):
                 c.data_type = "s"  # "=1+2" stays the text "=1+2", never a formula
             if head:

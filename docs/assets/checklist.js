@@ -20,6 +20,8 @@
   "use strict";
 
   var PREFIX = "dzzld:v1:";
+  // Where this script was loaded from: assets/word-export.js is fetched from the same folder on 导出 Word.
+  var ASSETS = ((document.currentScript && document.currentScript.src) || "").replace(/checklist\.js(\?.*)?$/, "");
   var FORMULA_START = /^[=+\-@\t\r]/;
 
   // ------------------------------------------------------------------------------------------
@@ -995,6 +997,39 @@
     this.say("已导出 CSV（" + (this.selected || []).length + " 项），可用 Excel 或 WPS 打开。");
   };
 
+  /* 导出 Word: the 自查表 and the 自查报告 draft as .docx, made in this browser by assets/word-export.js
+   * (loaded on the first click, with the vendored docx library); nothing leaves the computer. */
+  Checklist.prototype.exportWord = function (btn) {
+    var self = this;
+    if (!this.schoolName()) {
+      this.say("请先填写学校名称，再导出。", true);
+      return;
+    }
+    if (btn) btn.disabled = true;
+    this.say("正在生成 Word 文件……");
+    var ready = window.dzWordExport ? Promise.resolve() : new Promise(function (resolve, reject) {
+      var s = document.createElement("script");
+      s.src = ASSETS + "word-export.js";
+      s.onload = resolve;
+      s.onerror = function () { reject(new Error("无法载入 word-export.js")); };
+      document.head.appendChild(s);
+    });
+    ready.then(function () { return window.dzWordExport.run(self); }).then(function (files) {
+      self.say("已导出 " + files.map(function (f) { return f.name; }).join("、") +
+        "，可用 Word、WPS 或 LibreOffice 打开编辑。如浏览器只保存了一个文件，请点击：");
+      files.forEach(function (f) {
+        var a = document.createElement("a");
+        a.href = f.url;
+        a.download = f.name;
+        a.textContent = f.name;
+        self.messages.appendChild(document.createTextNode(" "));
+        self.messages.appendChild(a);
+      });
+    }, function (err) {
+      self.say("导出 Word 失败：" + (err && err.message ? err.message : String(err)) + "。答案仍保存在本机。", true);
+    }).then(function () { if (btn) btn.disabled = false; });
+  };
+
   function textOf(el) {
     return el ? el.textContent.replace(/\s+/g, " ").trim() : "";
   }
@@ -1193,6 +1228,7 @@
       var action = btn.getAttribute("data-action");
       if (action === "export-json") self.exportJson();
       else if (action === "export-csv") self.exportCsv();
+      else if (action === "export-word") self.exportWord(btn);
       else if (action === "clear") self.clear();
       else if (action === "new") self.startAnother();
       else if (action === "print") {
