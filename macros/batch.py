@@ -134,7 +134,7 @@ def docx_cache(ds: Dataset, *, select_for: Callable[[Profile], list[Selected]]) 
 
 
 def standalone_html(ds: Dataset, profile: Profile, rows: list[Selected], *, build: str,
-                    link_block: Markup = Markup("")) -> str:
+                    link_block: Markup | None = None) -> str:
     """A complete printable HTML document for one school (no site chrome, CSS inline); `link_block`
     goes above the form (the batch puts each school's QR code and code there)."""
     ctx = checklist_context(ds, None, rows, mode="print", profile=profile, heading=profile.name)
@@ -142,7 +142,7 @@ def standalone_html(ds: Dataset, profile: Profile, rows: list[Selected], *, buil
     css = Markup("\n".join((TEMPLATE_DIR / name).read_text(encoding="utf-8")  # our own files, not data
                            for name in ("standalone.css", "form_link.css")))
     return str(render_template("standalone.html", fragment=fragment, css=css, title=f"{profile.name} {CHECKLIST_TITLE}",
-                               data_version=ds.data_version, build=build, link_block=link_block))
+                               data_version=ds.data_version, build=build, link_block=link_block or Markup("")))
 
 
 def build_commit(root: Path) -> str:

@@ -35,8 +35,6 @@ from rollup_helpers import (
     expected,
     known_answer,
     known_doc,
-    known_evidence,
-    known_note,
     known_result,
     load,
     write_bad_inputs,
