@@ -381,7 +381,8 @@ def spec(dataset: Dataset) -> dict[str, Any]:
         items[item.id] = {
             "dimension": item.dimension,
             "applies": {k: list(getattr(item.applies, k)) for k in PROFILE_KEYS if getattr(item.applies, k)},
-            "binding": list(binding.sources),
+            "binding": list(binding.cited),  # 规定项 where one of these binds the school (district or profile)
+            "binds_somewhere": bool(binding.sources),  # else no unknown district could make it a 规定项
         }
     districts = [d.id for d in dataset.districts] + [OTHER_DISTRICT, UNKNOWN]
     defaults = {d: p.id for d in districts if (p := dataset.default_profile(d)) is not None}

@@ -21,7 +21,7 @@ from typing import Any
 
 from .docx_model import blank, clean, heading, numeral, para, readable_loc, source_title, table, texts, title
 from .model import Dataset, Decision, MeetingRule, Record, Responsibility, ScoringProfile, Setup
-from .scope import binding_sources, force_label, school_sources
+from .scope import cited_sources, force_label, school_sources
 from .vocab import ASPECT_LABELS, UNKNOWN
 
 
@@ -76,7 +76,7 @@ class Kind:
 def clause(ds: Dataset, record: Record, text: str, bound: frozenset[str]) -> Clause:
     """A record as a clause: binding when its force binds and one of its sources binds the school."""
     t = texts()["rules"]
-    binding = bool(set(binding_sources(ds, record)) & bound)
+    binding = bool(set(cited_sources(ds, record)) & bound)
     c = record.cite[0]
     values = {"source": source_title(ds.source(c.src)), "loc": readable_loc(c.loc), "force": force_label(ds, record) or record.force,
               "quote": record.force_quote, "id": record.id}
@@ -93,19 +93,20 @@ def _active(records: Any) -> list[Any]:
     return [r for r in records if r.active and r.cite]
 
 
-def slots(kind: Kind, draft: str, aspect: str) -> tuple[Slot, ...]:
+def slots(ds: Dataset, kind: Kind, draft: str, aspect: str) -> tuple[Slot, ...]:
+    """The local-parameter blanks of one draft section, filled from the kind's profile where it sets them."""
     t = texts()["rules"]
     params = {p.key: p for p in kind.profile.parameters} if kind.profile else {}
     out = []
-    for spec in t["parameters"]:
-        if spec["draft"] != draft or spec["aspect"] != aspect:
+    for spec in ds.vocab.parameters:
+        if spec.draft != draft or spec.aspect != aspect:
             continue
-        p = params.get(spec["key"])
+        p = params.get(spec.key)
         if p is None:
-            out.append(Slot(spec["label"]))
+            out.append(Slot(spec.label))
         else:
             assert kind.profile is not None
-            out.append(Slot(spec["label"], clean(p.value),
+            out.append(Slot(spec.label, clean(p.value),
                             t["parameter_note"].format(kind.profile.name, kind.profile.version, p.key)))
     return tuple(out)
 
@@ -130,7 +131,7 @@ def meeting_draft(ds: Dataset, kind: Kind, spec: dict[str, Any], bound: frozense
     rules = [r for r in _active(ds.meeting_rules) if isinstance(r, MeetingRule) and r.body == spec["body"]]
     for aspect in ds.vocab.aspects:
         found = [clause(ds, r, r.statement, bound) for r in rules if r.aspect == aspect]
-        extra = slots(kind, spec["key"], aspect)
+        extra = slots(ds, kind, spec["key"], aspect)
         if found or extra:
             sections.append(Section(ASPECT_LABELS[aspect], ordered(found), extra))
     return _draft(kind, spec, sections)
@@ -158,7 +159,7 @@ def decisions_draft(ds: Dataset, kind: Kind, spec: dict[str, Any], bound: frozen
         c = clause(ds, d, matter_text(d), bound)
         rows.append((c, steps(d), t["optional_cell"].format(c.optional) if c.optional else t["binding"]))
     rows.sort(key=lambda row: bool(row[0].optional))
-    sections = [Section("", (), slots(kind, "decisions", ""))]
+    sections = [Section("", (), slots(ds, kind, "decisions", ""))]
     return _draft(kind, spec, sections, tuple(rows))
 
 

@@ -397,8 +397,19 @@ def school_names(ctx: Context) -> Iterator[Problem]:
             seen[key] = r
 
 
-def _binding_districts(ctx: Context, rid: str) -> set[str] | None:
-    """Where a record can bind: {"*"} everywhere, district IDs, or empty; None when it cannot be read."""
+def _adopted(ctx: Context) -> dict[str, set[str]]:
+    """Source ID → the districts whose scoring profiles adopt it ("*" for a profile with no district)."""
+    out: dict[str, set[str]] = {}
+    for r in ctx.records:
+        if r.kind == "profiles" and r.active:
+            for sid in r.data.get("binding_sources") or []:
+                out.setdefault(sid, set()).add(r.data.get("district") or "*")
+    return out
+
+
+def _binding_districts(ctx: Context, rid: str, adopted: dict[str, set[str]]) -> set[str] | None:
+    """Where a record can bind: {"*"} everywhere, district IDs, or empty; None when it cannot be read.
+    `adopted`: the districts whose scoring profiles adopt each source (_adopted)."""
     vocab = load_vocab(ctx.schema_dir)
     r = ctx.by_id.get(rid)
     if r is None or ctx.damaged(r, "force") or ctx.damaged(r, "cite"):
@@ -412,6 +423,7 @@ def _binding_districts(ctx: Context, rid: str) -> set[str] | None:
         src = ctx.by_id.get(c.get("src", ""))
         if src is not None and (ctx.damaged(src, "level") or ctx.damaged(src, "binds")):
             return None
+        out.update(adopted.get(c.get("src", ""), ()))
         reach = vocab.level_binds.get(src.data.get("level", ""), "none") if src else "none"
         if reach == "all":
             out.add("*")
@@ -425,12 +437,13 @@ def reference_only_items(ctx: Context) -> Iterator[Problem]:
     """An item that can be a 规定项 for no school must not grade 未达标/基本达标 (it is a 参考项 everywhere)."""
     if not ctx.complete:
         return  # the records or sources that make it binding may be in the file that could not be read
+    adopted = _adopted(ctx)
     for r in ctx.records:
         if r.kind != "checklist" or not r.active or any(ctx.damaged(r, k) for k in ("basis", "applies", "rubric")):
             continue
         reach: set[str] = set()
         for rid in r.data.get("basis") or []:
-            found = _binding_districts(ctx, rid)
+            found = _binding_districts(ctx, rid, adopted)
             if found is None:
                 break  # a basis record could not be read: reported elsewhere
             reach |= found

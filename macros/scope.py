@@ -28,16 +28,17 @@ def source_districts(ds: Dataset, src: Source) -> frozenset[str]:
     return frozenset()
 
 
-def binding_sources(ds: Dataset, record: Record) -> tuple[str, ...]:
-    """The cited sources through which a record can bind anyone (none unless its force binds)."""
+def cited_sources(ds: Dataset, record: Record) -> tuple[str, ...]:
+    """The sources through which a record could bind, were they adopted: every source it cites, when
+    its force binds (none otherwise — 探索 stays 探索 whoever adopts the document)."""
     if record.force not in ds.vocab.binding_forces:
         return ()
-    out: list[str] = []
-    for c in record.cite:
-        src = ds.by_id.get(c.src)
-        if isinstance(src, Source) and source_districts(ds, src) and c.src not in out:
-            out.append(c.src)
-    return tuple(out)
+    return tuple(dict.fromkeys(c.src for c in record.cite if isinstance(ds.by_id.get(c.src), Source)))
+
+
+def binding_sources(ds: Dataset, record: Record) -> tuple[str, ...]:
+    """The cited sources through which a record binds someone by the source's own level and `binds`."""
+    return tuple(s for s in cited_sources(ds, record) if source_districts(ds, ds.source(s)))
 
 
 def basis_records(ds: Dataset, item: CheckItem) -> list[Record]:
@@ -49,10 +50,12 @@ def basis_records(ds: Dataset, item: CheckItem) -> list[Record]:
 
 @dataclass(frozen=True)
 class Binding:
-    """Why an item can be a 规定项: the basis records that bind, and the sources they bind through."""
+    """Why an item can be a 规定项: the basis records that bind, the sources they bind through by
+    level, and every source that would make the item binding if a scoring profile adopted it."""
 
     records: tuple[str, ...]
     sources: tuple[str, ...]
+    cited: tuple[str, ...]
 
     def districts(self, ds: Dataset) -> frozenset[str]:
         out: set[str] = set()
@@ -69,17 +72,19 @@ def item_binding(ds: Dataset, item: CheckItem) -> Binding:
 
 
 def _item_binding(ds: Dataset, item: CheckItem) -> Binding:
-    records, sources = [], []
+    records, sources, cited = [], [], []
     for rec in basis_records(ds, item):
         srcs = binding_sources(ds, rec)
         if srcs:
             records.append(rec.id)
             sources.extend(s for s in srcs if s not in sources)
-    return Binding(tuple(records), tuple(sources))
+        cited.extend(s for s in cited_sources(ds, rec) if s not in cited)
+    return Binding(tuple(records), tuple(sources), tuple(cited))
 
 
 def school_sources(ds: Dataset, district: str, extra: tuple[str, ...] = ()) -> frozenset[str]:
-    """The sources that bind a school of `district` (national ones, that district's, and `extra`)."""
+    """The sources that bind a school of `district`: national ones, that district's, and `extra` (the
+    sources its scoring profile adopts, whatever their level)."""
     out = set(extra)
     for src in ds.sources:
         reach = source_districts(ds, src)
@@ -100,7 +105,7 @@ def item_kind(ds: Dataset, item: CheckItem, district: str, extra: tuple[str, ...
               bound: frozenset[str] | None = None) -> Kind:
     """`bound`: school_sources(ds, district, extra), when the caller has it (select computes it once)."""
     binding = item_binding(ds, item)
-    if set(binding.sources) & (bound if bound is not None else school_sources(ds, district, extra)):
+    if set(binding.cited) & (bound if bound is not None else school_sources(ds, district, extra)):
         return Kind(RULE)
     if district == UNKNOWN and binding.sources:
         return Kind(REFERENCE, certain=False)  # a local rule: binding only if the school is in that place

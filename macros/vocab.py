@@ -50,6 +50,16 @@ MEETING_BODIES = ("党组织会议", "校长办公会议")  # the two meetings t
 
 
 @dataclass(frozen=True)
+class ParameterSpec:
+    """A local parameter a scoring profile may set (会议频次, 金额标准 …) and where rule drafts use it."""
+
+    key: str
+    label: str
+    draft: str  # pc | pm | decisions
+    aspect: str  # the meeting-rule aspect it belongs under ("" for the decision list)
+
+
+@dataclass(frozen=True)
 class Vocab:
     """Every closed vocabulary, in the schemas' order."""
 
@@ -74,6 +84,7 @@ class Vocab:
     rule_results: tuple[str, ...]  # answers to a 规定项
     reference_results: tuple[str, ...]  # answers to a 参考项
     slugs: Mapping[str, str]  # org type and mode → ASCII name for page paths (blank tables)
+    parameters: tuple[ParameterSpec, ...]  # profile parameters (schemas/profile.schema.json)
 
     def choices(self, key: str) -> tuple[str, ...]:
         """Allowed values of a profile field (org_type, mode, stage, ownership)."""
@@ -115,4 +126,6 @@ def load_vocab(schema_dir: Path) -> Vocab:
         level_binds=MappingProxyType({o["const"]: o["x-binds"] for o in defs["level"]["oneOf"]}),
         rule_results=_consts(defs["result"]), reference_results=_consts(defs["reference_result"]),
         slugs=MappingProxyType({**defs["org_type"]["x-slugs"], **defs["mode"]["x-slugs"]}),
+        parameters=tuple(ParameterSpec(o["const"], o["title"], o["x-draft"], o["x-aspect"]) for o in
+                         _read((schema_dir / "profile.schema.json").resolve())["$defs"]["parameter"]["properties"]["key"]["oneOf"]),
     )

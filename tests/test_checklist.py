@@ -54,8 +54,9 @@ from macros.model import (
     load_dataset,
 )
 from macros.scope import REFERENCE, RULE, force_label, item_binding, item_kind, scope_label, source_districts
+from macros.scope import Kind as ScopeKind
 from macros.validate import inline_refs
-from macros.vocab import load_vocab
+from macros.vocab import UNKNOWN, load_vocab
 from macros.workbook import csv_unescape
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -225,6 +226,19 @@ def test_scope_sources_binding_and_labels() -> None:
     assert (b.records, b.sources) == (("RS-QJ-SHALL",), ("SRC-QJ",))
     assert item_binding(DS, DS.get("CK-DW")).sources == ()
     assert item_kind(DS, DS.get("CK-FS"), "DS-KZ", extra=("SRC-QJ",)).kind == RULE  # a source named for the school
+    assert item_binding(DS, DS.get("CK-DW")).cited == ("SRC-TPL",)  # not SRC-RPT: its record says 探索
+
+
+def test_a_profile_can_adopt_a_source_of_any_level_but_not_raise_a_force() -> None:
+    """A district's scoring profile adopting a template makes the template's 应当 bind its schools; the
+    探索 of a report stays 参考 whoever adopts it; and an unknown district cannot change a template item."""
+    dw = DS.get("CK-DW")
+    assert item_kind(DS, dw, "DS-KZ").kind == REFERENCE
+    assert item_kind(DS, dw, "DS-KZ", extra=("SRC-TPL",)).kind == RULE
+    assert item_kind(DS, dw, "DS-KZ", extra=("SRC-RPT",)).kind == REFERENCE
+    assert item_kind(DS, dw, UNKNOWN) == ScopeKind(REFERENCE, certain=True)
+    assert item_kind(DS, DS.get("CK-FS"), UNKNOWN) == ScopeKind(REFERENCE, certain=False)  # 曲靖 could bind it
+    assert item_kind(DS, DS.get("CK-PRI"), "DS-QJ", extra=("SRC-NOLEVEL",)).kind == RULE
     assert scope_label(DS, DS.source("SRC-NAT")) == "全国"
     assert scope_label(DS, DS.source("SRC-QJ")) == "曲靖"
     assert scope_label(DS, DS.source("SRC-TPL")) == "某范文·范文"
@@ -366,8 +380,9 @@ def test_spec_carries_the_rules_not_a_copy_of_them() -> None:
     json.dumps(s)  # plain JSON
     assert s["results"] == {RULE: list(RULE_RESULTS), REFERENCE: list(REF_RESULTS)}
     assert s["order"] == [i.id for i in ITEMS if i.active]
-    assert s["items"]["CK-MB"] == {"dimension": "decision", "applies": {"ownership": ["民办"]}, "binding": ["SRC-QJ"]}
-    assert s["items"]["CK-DW"]["binding"] == []
+    assert s["items"]["CK-MB"] == {"dimension": "decision", "applies": {"ownership": ["民办"]}, "binding": ["SRC-QJ"],
+                                   "binds_somewhere": True}
+    assert (s["items"]["CK-DW"]["binding"], s["items"]["CK-DW"]["binds_somewhere"]) == (["SRC-TPL"], False)
     assert s["items"]["CK-BIG-FS"]["applies"] == {"org_type": ["党委", "党总支"], "mode": ["分设"]}
     assert s["district_sources"]["DS-QJ"] == ["SRC-NAT", "SRC-QJ"]
     assert s["district_sources"]["DS-KZ"] == s["district_sources"]["OTHER"] == s["district_sources"]["未知"] == ["SRC-NAT"]

@@ -235,7 +235,9 @@ def test_libreoffice_renders_both(ds, school, tmp_path):
 
 def test_batch_renders_once_per_setup(ds):
     """Schools of one set-up share a rendering; the name and code put in give the file rendered directly."""
-    from macros.batch import docx_cache, html_cache, standalone_html
+    from markupsafe import Markup
+
+    from macros.batch import LINK, docx_cache, html_cache, standalone_html
     from macros.docx_model import item_texts
     from macros.docx_write import package
     from macros.school_docs import blank_checklist_parts
@@ -245,6 +247,6 @@ def test_batch_renders_once_per_setup(ds):
     htmls, docxs = html_cache(ds, build="t", select_for=lambda p: select(ds, p)), docx_cache(ds, select_for=lambda p: select(ds, p))
     items = item_texts(ds)
     for p in profiles:
-        assert htmls.get(p) == standalone_html(ds, p, select(ds, p), build="t")
+        assert htmls.get(p) == standalone_html(ds, p, select(ds, p), build="t", link_block=Markup(LINK))
         assert package(docxs.get(p)) == package(blank_checklist_parts(ds, p, select(ds, p), items))
     assert htmls.verified and docxs.verified and len(htmls.cache) == len(docxs.cache) == 2  # with and without a code

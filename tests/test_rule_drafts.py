@@ -16,7 +16,8 @@ from docx_helpers import headings, read
 
 from macros.docx_model import texts
 from macros.docx_write import docx_bytes
-from macros.model import Parameter, load_dataset
+from macros.model import load_dataset
+from macros.scoring_profile import Parameter
 from macros.rule_drafts import Kind, draft_model, drafts, file_name
 from macros.scope import binding_sources, school_sources
 
@@ -101,7 +102,7 @@ def test_a_profile_brings_local_rules_and_parameters(ds):
     assert any(ds.get(c.record).force == "探索" for c in from_xz(local["pc"], True))
     assert not from_xz(plain["pc"], False)
     slots = {s.label: s for sec in local["pc"].sections for s in sec.slots}
-    assert slots[next(p["label"] for p in T["parameters"] if p["key"] == "pc-frequency")].value == "每月至少召开 1 次"
+    assert slots[next(p.label for p in ds.vocab.parameters if p.key == "pc-frequency")].value == "每月至少召开 1 次"
     assert all(not s.value for sec in plain["pc"].sections for s in sec.slots)
 
 
@@ -120,9 +121,9 @@ def test_docx_read_back(ds, tmp_path):
         assert T["procedure"] in text
         if d.key != "decisions":
             assert headings(doc) and text.count("【可选：") == sum(1 for c in clauses(d) if c.optional)
-        for spec in T["parameters"]:
-            if spec["draft"] == d.key:
-                assert texts()["blank"].format(spec["label"]) in doc["highlighted"]
+        for spec in ds.vocab.parameters:
+            if spec.draft == d.key:
+                assert texts()["blank"].format(spec.label) in doc["highlighted"]
 
 
 @pytest.mark.slow

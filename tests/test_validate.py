@@ -349,3 +349,33 @@ def test_seed_with_final_newline_has_cat_n_line_count(tmp_path):
         "data/meeting-rules.yaml:10:32: meeting_rules[0].cite[0].loc: L8 不存在：原始文本只有 7 行",
         "data/sources.yaml:10:29: sources[0].lines.last: 原始文本只有 7 行",
     ]
+
+
+ADOPTING_PROFILE = """\
+# yaml-language-server: $schema=../../schemas/profile.schema.json
+profile:
+  id: PF-TEST
+  name: 某区方案
+  issuer: 某区教育局
+  version: 1.0.0
+  district: DS-TEST
+  example: true
+  note: 测试用。
+  total: 100
+  partial_share: 0.5
+  default_points: 3
+  binding_sources: [SRC-TEST-B]
+  grades:
+    - {name: 合格, min: 60}
+    - {name: 不合格, min: 0}
+"""
+
+
+def test_a_profile_adopting_the_source_makes_the_graded_item_bind_again(tmp_path):
+    """The same fault as graded-item-whose-basis-binds-nobody, but a scoring profile adopts SRC-TEST-B
+    for its district's schools: the item can be a 规定项 there, so grading it is allowed."""
+    data = copy_valid(tmp_path)
+    apply_case(data, CASE_BY_ID["graded-item-whose-basis-binds-nobody"])
+    assert problem_lines(run_validate(data), data)  # the fault alone is a problem
+    apply_edit(data, {"file": "profiles/test.yaml", "write": ADOPTING_PROFILE})
+    assert problem_lines(run_validate(data), data) == []

@@ -182,7 +182,7 @@
     for (var i = 0; i < binding.length; i++) {
       if (bound.indexOf(binding[i]) >= 0) return { kind: this.kindRule, certain: true };
     }
-    var maybe = district === this.spec.unknown && binding.length > 0;
+    var maybe = district === this.spec.unknown && this.spec.items[itemId].binds_somewhere;
     return { kind: this.kindReference, certain: !maybe };
   };
 
