@@ -167,7 +167,7 @@ def good_doc(ds: Dataset) -> dict[str, Any]:
         "school": {"id": "SCH-X-1", "name": "某校", "district": "OTHER", "org_type": "党委", "mode": "分设",
                    "stage": "初中", "ownership": "公办", "period": "2026年"},
         "answers": {rule[0]: {"result": "达标", "note": "n", "evidence": "e"}, rule[1]: {"result": "未达标"},
-                    rule[2]: {"result": "不适用", "note": ""}, ref[0]: {"result": "已采用"}, ref[1]: {"result": "未采用"},
+                    rule[2]: {"result": "不适用", "note": "", "na_reason": "本校没有这类机构"}, ref[0]: {"result": "已采用"}, ref[1]: {"result": "未采用"},
                     ref[2]: {"result": "不适用"}, ref[3]: {"result": "", "note": "只写了问题"}},
     }
 
@@ -196,6 +196,8 @@ def documents(ds: Dataset) -> list[tuple[str, Any]]:
         ("name-60", {**good, "school": {"name": "校" * 60}}),
         ("name-60-astral", {**good, "school": {"name": "𠀀" * 60}}),  # 60 characters, 120 UTF-16 units
         ("note-2000", {**good, "answers": {first: {"result": "", "note": "问" * 2000}}}),
+        ("scored", {**good, "answers": {first: {"result": "", "count": 1000, "score": 0, "review_score": 1000,
+                                                "review_note": "复核", "na_reason": "理由"}}}),
         ("answers-2000", {**good, "answers": {f"CK-N-{n}": {"result": ""} for n in range(2000)}}),
     ]
 
@@ -235,7 +237,13 @@ def documents(ds: Dataset) -> list[tuple[str, Any]]:
     bad("result-enum", lambda d: d["answers"][first].update(result="很好"))
     bad("result-type", lambda d: d["answers"][first].update(result=1))
     bad("no-result", lambda d: d["answers"][first].pop("result"))
-    bad("answer-extra", lambda d: d["answers"][first].update(score=3))
+    bad("answer-extra", lambda d: d["answers"][first].update(grade="优"))
+    bad("count-negative", lambda d: d["answers"][first].update(count=-1))
+    bad("count-fraction", lambda d: d["answers"][first].update(count=1.5))
+    bad("score-over", lambda d: d["answers"][first].update(score=1000.5))
+    bad("review-score-negative", lambda d: d["answers"][first].update(review_score=-0.5))
+    bad("review-note-long", lambda d: d["answers"][first].update(review_note="问" * 2001))
+    bad("na-reason-long", lambda d: d["answers"][first].update(na_reason="问" * 501))
     bad("note-long", lambda d: d["answers"][first].update(note="问" * 2001))
     bad("note-type", lambda d: d["answers"][first].update(note=True))
     bad("evidence-long", lambda d: d["answers"][first].update(evidence="x" * 1001))
@@ -292,7 +300,7 @@ def test_schema_verdicts_agree_and_every_keyword_is_exercised(case: Case) -> Non
             wrong.append(f"{label}: the page's schema and the schema files disagree")
     assert not wrong, "\n".join(wrong)
     valid = [label for (label, doc), problem in zip(docs, js, strict=True) if problem is None]
-    assert {"good", "minimal", "older-version", "other-kind", "name-60-astral", "answers-2000"} <= set(valid)
+    assert {"good", "minimal", "older-version", "other-kind", "name-60-astral", "answers-2000", "scored"} <= set(valid)
     # One document per kind of violation: every keyword of the schema is broken by some document.
     used = keywords(case.spec["answers_schema"])
     assert used and not used - broken, f"keywords no document breaks: {used - broken}"
@@ -364,12 +372,15 @@ def test_summary_counts_match_the_rule(case: Case) -> None:
         answers |= parse_answers(json.dumps(docs[label], ensure_ascii=False), validator).answers
     rows = oracle.rows(ds, {})
     got = summary(ds, select(ds, Profile()), answers)
+    def counts(a: Any) -> str:  # the rule: 不适用 counts only with its reason written
+        return "" if a.result == "不适用" and not a.na_reason.strip() else a.result
+
     for kind in (oracle.RULE, oracle.REFERENCE):
         of_kind = [r for r in rows if r.kind == kind]
-        counted = [answers[r.id].result for r in of_kind if r.id in answers and answers[r.id].result in oracle.results(ds, kind)]
+        counted = [counts(answers[r.id]) for r in of_kind if r.id in answers and counts(answers[r.id]) in oracle.results(ds, kind)]
         assert got[kind]["total"] == len(of_kind)
         assert got[kind]["counts"] == {res: counted.count(res) for res in oracle.results(ds, kind)}
         assert got[kind]["未填"] == len(of_kind) - len(counted)
-    rule = [answers[r.id].result for r in rows if r.kind == oracle.RULE and r.id in answers]
+    rule = [counts(answers[r.id]) for r in rows if r.kind == oracle.RULE and r.id in answers]
     rule_total = sum(r.kind == oracle.RULE for r in rows)
     assert got["compliance"] == rule.count("达标") / (rule_total - rule.count("不适用"))

@@ -84,8 +84,8 @@
 
   // ------------------------------------------------------------------------------------------
   // JSON Schema, the subset the answers schema uses (type, const, enum, anyOf, pattern, lengths,
-  // required, properties, additionalProperties, propertyNames, maxProperties). Returns the path and
-  // reason of the first problem, or null.
+  // minimum, maximum, required, properties, additionalProperties, propertyNames, maxProperties).
+  // Returns the path and reason of the first problem, or null.
 
   function typeOk(type, v) {
     if (type === "object") return isObject(v);
@@ -114,6 +114,10 @@
         return { path: path, reason: "太长（上限 " + schema.maxLength + " 字）" };
       }
       if (own(schema, "pattern") && !new RegExp(schema.pattern, "u").test(v)) return { path: path, reason: "“" + v + "”格式不对" };
+    }
+    if (typeof v === "number") {
+      if (own(schema, "minimum") && v < schema.minimum) return { path: path, reason: "不能小于 " + schema.minimum };
+      if (own(schema, "maximum") && v > schema.maximum) return { path: path, reason: "不能大于 " + schema.maximum };
     }
     if (isObject(v)) {
       var keys = Object.keys(v);
