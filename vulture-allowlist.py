@@ -93,3 +93,4 @@ _.veto_hits  # read by templates/rollup.html
 _.lost_for  # part of a Score; read by the Word report and the page's script's twin
 _.issuer  # shown with the profile on the checklist page
 _.source_kinds  # the schema's source kinds; SOURCE_KIND_LABELS must cover them (tests/test_vocab.py)
+members  # School.members: 党员人数, read in templates/schools_index.html

@@ -23,7 +23,7 @@ from .scope import REFERENCE, RULE, Kind, item_binding, item_kind, school_source
 from .scoring_profile import ScoringProfile
 from .validate import inline_refs
 from .vocab import OTHER_DISTRICT, OTHER_DISTRICT_LABEL, PROFILE_KEYS, PROFILE_LABELS, UNKNOWN
-from .workbook import csv_bytes
+from .workbook import FORMULA_START
 
 ANSWERS_FORMAT = "dzzld-answers/1"
 UNANSWERED = "未填"
@@ -152,18 +152,6 @@ ANSWER_FIELDS = ("result", "note", "evidence", "na_reason", "count", "score", "r
 
 def answer_from(doc: Mapping[str, Any]) -> Answer:
     return Answer(**{k: doc[k] for k in ANSWER_FIELDS if k in doc})
-
-
-def answer_doc(a: Answer) -> dict[str, Any]:
-    """An answer as the answers file writes it (empty optional fields left out)."""
-    doc: dict[str, Any] = {"result": a.result, "note": a.note, "evidence": a.evidence}
-    for key in ("na_reason", "review_note"):
-        if getattr(a, key):
-            doc[key] = getattr(a, key)
-    for key in ("count", "score", "review_score"):
-        if getattr(a, key) is not None:
-            doc[key] = getattr(a, key)
-    return doc
 
 
 @dataclass(frozen=True)
@@ -332,32 +320,6 @@ def csv_headers() -> tuple[str, ...]:
             "不适用理由", "分值", "自评分", "复核分", "复核意见", "存在问题及整改措施", "佐证材料说明")
 
 
-def _num(x: float | None) -> str:
-    return "" if x is None else format(x, "g")
-
-
-def answers_csv(dataset: Dataset, profile: Profile, selected: list[Selected], answers: Mapping[str, Answer]) -> bytes:
-    """The checklist as a CSV for Excel: one row per applicable item, formula-safe; the school's code
-    and name on every row, so a returned file finds its school. 规定项 carry their points and score."""
-    from .scoring import item_score
-
-    evidence = {e.id: e.name for e in dataset.evidence}
-    scoring = scoring_profile(dataset, profile)
-    rows = []
-    for s in selected:
-        a = answers.get(s.item.id, Answer())
-        points = earned = None
-        if s.kind.kind == RULE and scoring is not None:
-            sc = item_score(scoring, s.item.id, a)
-            points = scoring.points(s.item.id).points
-            earned = sc.earned if a.result in ("达标", "基本达标", "未达标") else None
-        rows.append([profile.school_id, profile.name, s.number, s.item.id, s.kind.kind,
-                     dataset.dimension(s.item.dimension).name, s.item.title, s.item.check, "；".join(s.item.basis),
-                     "；".join(evidence[e] for e in s.item.evidence), a.result, a.na_reason, _num(points), _num(earned),
-                     _num(a.review_score), a.review_note, a.note, a.evidence])
-    return csv_bytes(csv_headers(), rows)
-
-
 # ----------------------------------------------------------------------------------------------
 # The specification the checklist page receives
 
@@ -405,6 +367,7 @@ def spec(dataset: Dataset) -> dict[str, Any]:
         "retired": {i.id: {"title": i.title, "replaced_by": i.retired.replaced_by if i.retired else ""}
                     for i in dataset.checklist if not i.active},
         "csv_headers": list(csv_headers()),
+        "formula_start": list(FORMULA_START),  # a CSV cell starting with one of these gets an apostrophe
         "answers_schema": answers_schema(dataset.schema_dir),
         "profiles": {p.id: profile_spec(p) for p in dataset.profiles},
         "default_profiles": defaults,

@@ -3,14 +3,13 @@
 
 * XLSX: every string cell is written with type "s" (text), whatever it starts with; control
   characters that Excel refuses are dropped. Sheets are streamed (openpyxl write-only mode).
-* CSV: a value starting with = + - @ tab or CR gets a leading apostrophe, as the OWASP
-  "CSV Injection" advice recommends; `csv_unescape` takes it off again when a CSV comes back.
+* CSV (written by the checklist page, which receives FORMULA_START in its spec): a value starting
+  with = + - @ tab or CR gets a leading apostrophe, as the OWASP "CSV Injection" advice recommends;
+  `csv_unescape` takes it off again when a CSV comes back.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,25 +20,9 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what openpyxl refuses in a cell
 
 
-def csv_safe(value: Any) -> str:
-    """A cell value for CSV: text, with an apostrophe before a leading formula character."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def csv_unescape(text: str) -> str:
-    """Undo `csv_safe` on a value read back from one of our CSV files."""
+    """Undo the apostrophe a CSV writer put before a leading formula character (FORMULA_START)."""
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
-
-
-def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """CSV that Excel opens correctly: UTF-8 with BOM, CRLF line ends, values made formula-safe."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow([csv_safe(h) for h in headers])
-    for row in rows:
-        w.writerow([csv_safe(v) for v in row])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
 def cell_text(value: str) -> str:

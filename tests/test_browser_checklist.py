@@ -19,11 +19,12 @@ from pathlib import Path
 
 import checklist_oracle as oracle
 import pytest
+from answers_csv import answers_csv
 from conftest import ROOT, pdftotext, serve_dir
 from jsonschema import Draft202012Validator
 from site_variant import DISTRICT_ID, DISTRICT_NAME, Variant, build_variant
 
-from macros.checklist import Answer, Profile, answers_csv, answers_validator, select
+from macros.checklist import Answer, Profile, answers_validator, select
 from macros.model import Dataset, load_dataset
 
 pytestmark = pytest.mark.browser

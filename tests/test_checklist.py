@@ -16,6 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
+from answers_csv import answers_csv
 from jsonschema import Draft202012Validator
 
 from macros.checklist import (
@@ -25,7 +26,6 @@ from macros.checklist import (
     Answers,
     AnswersError,
     Profile,
-    answers_csv,
     answers_schema,
     answers_validator,
     csv_headers,

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
+from answers_csv import answers_csv
 from bs4 import BeautifulSoup
 from conftest import pdftotext
 from datasets import ROOT, real, shared_data  # noqa: F401  (a fixture)
@@ -44,7 +45,7 @@ from rollup_helpers import (
 
 from macros import rollup
 from macros.batch import write_xlsx as write_district_xlsx
-from macros.checklist import Answer, answers_csv, select
+from macros.checklist import Answer, select
 from macros.cli import main
 from macros.roster import ReadOptions, read_roster
 

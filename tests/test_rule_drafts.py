@@ -17,9 +17,9 @@ from docx_helpers import headings, read
 from macros.docx_model import texts
 from macros.docx_write import docx_bytes
 from macros.model import load_dataset
-from macros.scoring_profile import Parameter
 from macros.rule_drafts import Kind, draft_model, drafts, file_name
 from macros.scope import binding_sources, school_sources
+from macros.scoring_profile import Parameter
 
 T = texts()["rules"]
 

@@ -322,7 +322,9 @@ def test_schools_index_lists_every_school_with_its_item_count(built_site: Path, 
         if s.active:
             a = links[f"{s.id.lower()}/"]
             assert text(a) == s.name
-            assert text(a.find_parent("tr").select("td")[-1]) == str(len(oracle.rows(ds, oracle.school_profile(s))))
+            cells = [text(td) for td in a.find_parent("tr").select("td")]
+            assert cells[-1] == str(len(oracle.rows(ds, oracle.school_profile(s))))
+            assert cells[1:3] == [s.org_type, "" if s.members is None else str(s.members)]  # type, then 党员人数
 
 
 def test_blank_pages_print_only_their_kinds_answers(built_site: Path, ds: Dataset) -> None:

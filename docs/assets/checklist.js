@@ -22,7 +22,6 @@
   var PREFIX = "dzzld:v1:";
   // Where this script was loaded from: assets/word-export.js is fetched from the same folder on 导出 Word.
   var ASSETS = ((document.currentScript && document.currentScript.src) || "").replace(/checklist\.js(\?.*)?$/, "");
-  var FORMULA_START = /^[=+\-@\t\r]/;
 
   // ------------------------------------------------------------------------------------------
   // Small helpers
@@ -50,11 +49,14 @@
     return s || "未命名学校";
   }
 
-  /* A CSV cell: formula characters defused with an apostrophe (OWASP), quoted when needed. */
-  function csvField(value) {
-    var s = value === null || value === undefined ? "" : String(value);
-    if (FORMULA_START.test(s)) s = "'" + s;
-    return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  /* A CSV cell writer: a value starting with one of `formulaStart` (spec.formula_start, from
+   * macros/workbook.py) is defused with an apostrophe (OWASP); quoted when needed. */
+  function csvFieldFor(formulaStart) {
+    return function (value) {
+      var s = value === null || value === undefined ? "" : String(value);
+      if (s && formulaStart.indexOf(s.charAt(0)) >= 0) s = "'" + s;
+      return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+    };
   }
 
   var store = {
@@ -974,6 +976,7 @@
 
   Checklist.prototype.csvText = function () {
     var self = this;
+    var csvField = csvFieldFor(this.spec.formula_start);
     var lines = [this.spec.csv_headers.map(csvField).join(",")];
     var name = this.schoolName();
     var scoring = this.rules.scoringProfile(this.profile());
@@ -1294,7 +1297,7 @@
   }
 
   // Exposed for tests: the pure rules and helpers (nothing here touches the page).
-  window.dzChecklist = { Rules: Rules, csvField: csvField, schemaError: schemaError, readSpec: readSpec };
+  window.dzChecklist = { Rules: Rules, csvFieldFor: csvFieldFor, schemaError: schemaError, readSpec: readSpec };
 
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(init); // Material's instant navigation, when enabled
