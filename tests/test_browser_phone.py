@@ -206,7 +206,10 @@ def test_desktop_keeps_the_table_and_phones_get_cards(phone, site_url: str) -> N
     first = narrow.locator("tr.dz-item").first
     link = first.locator("td.dz-c-basis a").first
     assert not link.is_visible()
-    first.locator("td.dz-c-basis summary").tap()
+    toggle = first.locator("td.dz-c-basis button.dz-fold-toggle")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    toggle.tap()
+    assert toggle.get_attribute("aria-expanded") == "true"
     assert link.is_visible()
 
 

@@ -10,7 +10,7 @@
  * elements with DOM APIs. No network access, no libraries. Blank tables (data-mode="blank") are left alone.
  *
  * Phones: one DOM serves both layouts; below Material's mobile breakpoint extra.css shows every row as
- * a card (the same query is PHONE here, which folds each item's 依据). A dock stuck to the bottom of the
+ * a card with its 依据 folded under a button. A dock stuck to the bottom of the
  * screen holds the messages (so they show where the user is) and the progress with "下一未答".
  * Inside WeChat (downloads and printing blocked) a banner says how to open the page in the browser,
  * and the answers can be copied or shown as JSON text instead of downloaded.
@@ -61,15 +61,8 @@
     return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   }
 
-  // The phone layout (cards) below Material's own mobile breakpoint; the same query is in extra.css.
-  var PHONE = window.matchMedia ? window.matchMedia("(max-width: 44.984375em)") : { matches: false };
   // WeChat's in-app browser blocks downloads and printing.
   var IN_WECHAT = /MicroMessenger/i.test(navigator.userAgent || "");
-
-  function onMediaChange(mq, fn) {
-    if (mq.addEventListener) mq.addEventListener("change", fn);
-    else if (mq.addListener) mq.addListener(fn);
-  }
 
   /* The bottom of the site's sticky header: what is above it is hidden. */
   function headerBottom() {
@@ -690,10 +683,14 @@
     if (what) what.textContent = p.deduct ? p.deduct.what + "，每次扣 " + fmt(p.deduct.per) + " 分" : "";
   };
 
-  /* Phones: each item's 依据 folded under its summary, like the 评判标准; wider screens show it in its column. */
-  Checklist.prototype.foldBasis = function (fold) {
-    var folds = this.root.querySelectorAll("details.dz-fold");
-    for (var i = 0; i < folds.length; i++) folds[i].open = !fold;
+  /* 评判标准, and on phones 依据, are folded under a button (extra.css decides what folds where). Plain
+   * buttons rather than <details>: Material sets up every <details> when the page loads, and 126 of them
+   * cost a cheap phone a third of a second. */
+  Checklist.prototype.toggleFold = function (btn) {
+    var box = btn.closest(".dz-fold");
+    if (!box) return;
+    var folded = box.classList.toggle("dz-folded");
+    btn.setAttribute("aria-expanded", folded ? "false" : "true");
   };
 
   Checklist.prototype.updatePrintText = function (row) {
@@ -1189,7 +1186,7 @@
     if (!cell) return "";
     var out = "";
     for (var n = cell.firstChild; n; n = n.nextSibling) {
-      if (n.nodeType === 1 && n.tagName === "DETAILS") continue;
+      if (n.nodeType === 1 && (n.tagName === "DETAILS" || n.classList.contains("dz-rubric"))) continue;
       out += n.textContent;
     }
     return out.replace(/\s+/g, " ").trim();
@@ -1388,6 +1385,7 @@
       else if (action === "hide-json") { if (self.exportBox) self.exportBox.hidden = true; }
       else if (action === "dismiss") self.say("");
       else if (action === "next-unanswered") self.nextUnanswered();
+      else if (action === "fold") self.toggleFold(btn);
       else if (action === "print") {
         if (self.wechat) {
           self.say("微信内不能打印：请点右上角“…”选择“在浏览器打开”后再打印。", true);
@@ -1397,13 +1395,7 @@
         window.print();
       }
     });
-    window.addEventListener("beforeprint", function () {
-      self.updateAllPrintTexts();
-      self.foldBasis(false); // a closed <details> would not print
-    });
-    window.addEventListener("afterprint", function () { self.foldBasis(PHONE.matches); });
-    this.foldBasis(PHONE.matches);
-    onMediaChange(PHONE, function () { self.foldBasis(PHONE.matches); });
+    window.addEventListener("beforeprint", function () { self.updateAllPrintTexts(); });
     // The same school open in two tabs: show what the other tab saved, so neither overwrites the other.
     window.addEventListener("storage", function (ev) {
       if (!ev.key || ev.key !== self.boundKey) return;
