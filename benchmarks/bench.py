@@ -17,6 +17,11 @@ Figures (full mode sizes; --quick uses small sizes, one run each, and finishes i
    PDF rate on a sample, peak memory for 485 and 5,000.
 5. page weight (gzip level 6 of every response) of the home page and the checklist page in Chromium.
 6. search index size, and the time from navigation start to the first result for a Chinese query.
+   Checklist page load on a cheap phone: 375 × 667, Chromium's CPU throttled 4× (CDP
+   Emulation.setCPUThrottlingRate), 1.6 Mbps down / 750 kbps up / 150 ms round trips (CDP
+   Network.emulateNetworkConditions), cold cache; navigation start → end of the load event, median of
+   interleaved runs, against the home page loaded the same way. Served gzip-compressed as GitHub Pages
+   serves it; the same figures without compression (a plain file server) are in the detail.
 7. roll-up of 5,000 schools' synthetic answers.
 """
 
@@ -30,6 +35,7 @@ import functools
 import gzip
 import http.server
 import importlib.metadata
+import io
 import json
 import os
 import platform
@@ -86,6 +92,10 @@ TARGET_PDF_S = 300.0
 TARGET_CHECKLIST_KB = 250.0
 TARGET_INDEX_GZ_KB = 300.0
 TARGET_ROLLUP_S = 10.0
+TARGET_PHONE_LOAD_S = 2.5
+PHONE = {"viewport": {"width": 375, "height": 667}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+PHONE_CPU_SLOWDOWN = 4
+PHONE_NETWORK = {"offline": False, "latency": 150, "downloadThroughput": 1.6e6 / 8, "uploadThroughput": 750e3 / 8}
 
 
 @dataclass
@@ -108,7 +118,7 @@ FIGURE_KEYS = (
     "roster_build_none", "roster_build_mid", "roster_build_large", "roster_search_index_growth", "roster_per_school",
     "batch_html_xlsx", "batch_html_xlsx_docx", "batch_pdf_rate", "batch_pdf_projected", "batch_memory_mid", "batch_memory_large",
     "page_weight_home", "page_weight_checklist",
-    "search_index_raw", "search_index_gz", "search_first_results",
+    "search_index_raw", "search_index_gz", "search_first_results", "phone_load_checklist",
     "rollup_scored_small", "rollup_report_small", "rollup_scored_large", "rollup_report_large",
 )
 
@@ -412,7 +422,9 @@ class Bench:
     # 5 and 6. in the browser
 
     def browser(self) -> None:
-        assert self.main_site is not None
+        if self.main_site is None:  # the roster step did not run or failed: build the bundled site here
+            self.main_site = self.work / "site-browser"
+            self.build(self.main_site)
         index = self.main_site / "search" / "search_index.json"
         raw = index.read_bytes()
         gz = gzip.compress(raw, compresslevel=6)
@@ -429,6 +441,7 @@ class Bench:
         from macros.pdf import CHROMIUM_ARGS
 
         base = serve(self.main_site)
+        base_gz = serve(self.main_site, compress=True)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
             try:
@@ -440,8 +453,18 @@ class Bench:
                     if target is not None:
                         fig.target, fig.met = f"≤ {target:g} KB", fig.value <= target
                 timing = search_timing(browser, base, SEARCH_QUERY)
+                runs = 1 if self.quick else 5
+                phone = {"gzip": phone_loads(browser, base_gz, runs), "identity": phone_loads(browser, base, runs)}
             finally:
                 browser.close()
+        gz = phone["gzip"]
+        fig = self.add(Figure("phone_load_checklist", "checklist page load, phone: 4× CPU, 1.6 Mbps, 150 ms RTT (gzip)",
+                              "s", value=gz["/checklist/"]["load_s"], baseline=gz["/"]["load_s"],
+                              target=f"≤ {TARGET_PHONE_LOAD_S:g} s", met=gz["/checklist/"]["load_s"] <= TARGET_PHONE_LOAD_S,
+                              detail={**phone, "baseline_is": "home page, loaded the same way, interleaved",
+                                      "runs": runs, "cpu_slowdown": PHONE_CPU_SLOWDOWN, "network": PHONE_NETWORK,
+                                      "viewport": PHONE["viewport"]}))
+        fig.ratio = fig.value / fig.baseline if fig.baseline else None
         fig = self.add(Figure("search_first_results", f"navigation start → first result for “{SEARCH_QUERY}”", "ms",
                               value=timing["first_result_ms"], baseline=timing["load_ms"], detail=timing))
         fig.ratio = fig.value / fig.baseline if fig.baseline else None
@@ -680,8 +703,31 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def serve(folder: Path) -> str:
-    handler = functools.partial(_Quiet, directory=str(folder))
+class _Gzip(_Quiet):
+    """Compresses text responses when the browser accepts gzip, as GitHub Pages does."""
+
+    TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml", "application/xml")
+
+    def send_head(self):  # type: ignore[no-untyped-def]
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            if not self.path.split("?")[0].endswith("/"):
+                return super().send_head()  # the plain handler redirects /dir to /dir/
+            path = path / "index.html"
+        ctype = self.guess_type(str(path))
+        if "gzip" not in self.headers.get("Accept-Encoding", "") or not path.is_file() or not ctype.startswith(self.TYPES):
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+def serve(folder: Path, *, compress: bool = False) -> str:
+    handler = functools.partial(_Gzip if compress else _Quiet, directory=str(folder))
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -742,6 +788,47 @@ def search_timing(browser: Any, base: str, query: str) -> dict[str, Any]:
         context.close()
     return {"first_result_ms": first, "load_ms": nav["load"], "dom_content_loaded_ms": nav["dcl"],
             "results_shown": results, "query": query}
+
+
+def phone_loads(browser: Any, base: str, runs: int) -> dict[str, Any]:
+    """Cold loads of the home page and the checklist page on an emulated cheap phone, interleaved.
+
+    Per page: the median time from navigation start to the end of the load event, DOMContentLoaded,
+    first contentful paint, and how much DOM and page height the browser had to handle."""
+    paths = ("/", "/checklist/")
+    samples: dict[str, list[dict[str, float]]] = {p: [] for p in paths}
+    for _ in range(runs):
+        for path in paths:
+            context = browser.new_context(locale="zh-CN", **PHONE)
+            page = context.new_page()
+            try:
+                cdp = context.new_cdp_session(page)
+                cdp.send("Network.enable")
+                cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+                cdp.send("Network.emulateNetworkConditions", PHONE_NETWORK)
+                cdp.send("Emulation.setCPUThrottlingRate", {"rate": PHONE_CPU_SLOWDOWN})
+                page.goto(base + path, wait_until="load", timeout=180_000)
+                page.wait_for_function("performance.getEntriesByType('navigation')[0].loadEventEnd > 0")
+                samples[path].append(page.evaluate(_PHONE_JS))
+            finally:
+                context.close()
+    out: dict[str, Any] = {}
+    for path, runs_ in samples.items():
+        out[path] = {"load_s": statistics.median(r["load"] for r in runs_) / 1000,
+                     "dom_content_loaded_s": statistics.median(r["dcl"] for r in runs_) / 1000,
+                     "first_contentful_paint_s": statistics.median(r["fcp"] for r in runs_) / 1000,
+                     "elements": runs_[-1]["elements"], "height_px": runs_[-1]["height"],
+                     "transferred_bytes": runs_[-1]["bytes"], "runs_load_s": [r["load"] / 1000 for r in runs_]}
+    return out
+
+
+_PHONE_JS = """(() => {
+  const n = performance.getEntriesByType('navigation')[0];
+  const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+  const bytes = performance.getEntriesByType('resource').reduce((s, r) => s + (r.transferSize || 0), n.transferSize || 0);
+  return {load: n.loadEventEnd, dcl: n.domContentLoadedEventEnd, fcp: fcp ? fcp.startTime : n.loadEventEnd,
+          elements: document.getElementsByTagName('*').length, height: document.scrollingElement.scrollHeight, bytes};
+})()"""
 
 
 # ---- machine and report ----------------------------------------------------------------------
@@ -836,7 +923,7 @@ STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
                       "roster_per_school")),
     ("batch", ("batch_html_xlsx", "batch_html_xlsx_docx", "batch_memory_mid", "batch_memory_large", "batch_pdf_rate", "batch_pdf_projected")),
     ("browser", ("search_index_raw", "search_index_gz", "page_weight_home", "page_weight_checklist",
-                 "search_first_results")),
+                 "search_first_results", "phone_load_checklist")),
     ("rollup", ("rollup_scored_small", "rollup_report_small", "rollup_scored_large", "rollup_report_large")),
 )
 

@@ -236,16 +236,17 @@ def generated_files(ds: Dataset) -> dict[str, str]:
     """Markdown for the blank pages and the school pages (macro calls with IDs only, no data text).
 
     School pages carry `search: exclude` so a large roster never bloats the search index, and sit
-    under schools/, which mkdocs.yml keeps out of the navigation.
+    under schools/, which mkdocs.yml keeps out of the navigation. Neither kind shows a table of contents:
+    the wide table gets the room.
     """
     out: dict[str, str] = {}
     for p in blank_pages(ds):
-        out[p.path] = (f"---\ntitle: 空白自查表 {p.org_type} {p.mode}\nsearch:\n  exclude: true\n"
+        out[p.path] = (f"---\ntitle: 空白自查表 {p.org_type} {p.mode}\nsearch:\n  exclude: true\nhide:\n  - toc\n"
                        f"data_files: [data/checklist.yaml]\n---\n\n"
                        f'{{{{ checklist_blank("{p.org_type}", "{p.mode}") }}}}\n')
     for s in ds.schools:
         if s.active:
-            out[school_page_path(s)] = (f"---\ntitle: 自查表 {s.id}\nsearch:\n  exclude: true\nhide:\n  - navigation\n"
+            out[school_page_path(s)] = (f"---\ntitle: 自查表 {s.id}\nsearch:\n  exclude: true\nhide:\n  - navigation\n  - toc\n"
                                         f"data_files: [{s.origin.file}]\n---\n\n"
                                         f'{{{{ checklist_school("{s.id}") }}}}\n')
     return out

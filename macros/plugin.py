@@ -12,13 +12,16 @@ validator's messages printed once.
 from __future__ import annotations
 
 import gzip
+import html
 import io
+import json
 import os
 import re
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,12 @@ from .tooltips import add_tooltips, term_pattern
 WORKER_BUG = "for(let o=s+1;o<t.length;o++)t.slice(s,o)in e"
 WORKER_FIX = "for(let o=s+1;o<=t.length;o++)t.slice(s,o)in e"
 
+# Record IDs (GL-221, MR-NAT-03, CK-ORG-01 …, as in schemas/*.schema.json): kept out of search excerpts.
+# Lookarounds, not \b: in Chinese text an ID often follows a Han character, which \b counts as a word character.
+RECORD_ID = re.compile(r"(?<![A-Za-z0-9-])(?:CK|DI|DS|EV|FG|GL|MR|MS|OS|PF|PL|PR|RS|SCH|SP|SRC|VR)(?:-[A-Z0-9]+)+"
+                       r"(?![A-Za-z0-9-])")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
 STASH_TAG = '<div class="dz-stash" data-key="{key}"></div>'
 _STASH_RE = re.compile(STASH_TAG.format(key="([0-9]+)"))
 DEFAULT_REPOSITORY = "https://github.com/dzzld/dzzld-kb"
@@ -57,6 +66,7 @@ class BuildState:
     stash_fragments: dict[str, str] = field(default_factory=dict)  # placeholder key -> HTML
     stashed: int = 0
     caches: dict[str, Any] = field(default_factory=dict)  # per-build caches of other modules, by name
+    search_records: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # page URL -> record entries
 
     def linker(self, page_url: str) -> Linker:
         return Linker(page_url, self.urls, self.dataset)
@@ -208,12 +218,19 @@ class DzzldPlugin(BasePlugin):
         """Stashed fragments back in place, then glossary tooltips on every page's text."""
         state = self._state()
         html = state.unstash(html)
-        if page.meta.get("tooltips") is False:
-            return html
-        return add_tooltips(html, state.terms, state.pattern)
+        if page.meta.get("tooltips") is not False:
+            html = add_tooltips(html, state.terms, state.pattern)
+            if 'class="dz-checklist"' in html:
+                html = first_tooltips_only(html)
+        search = page.meta.get("search") or {}
+        if not search.get("exclude"):
+            html, records = search_records(html)
+            state.search_records[page.url] = records
+        return html
 
     # --- the finished site ---------------------------------------------------------------------
 
+    @event_priority(-50)  # after Material's search plugin wrote the index, before the offline plugin inlines it
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         site_dir = Path(config["site_dir"])
         workers = list((site_dir / "assets" / "javascripts" / "workers").glob("search.*.min.js"))
@@ -229,12 +246,35 @@ class DzzldPlugin(BasePlugin):
                 if sourcemap.exists():
                     sourcemap.unlink()  # the map no longer matches the patched file
             worker.write_text(re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", text), encoding="utf-8")
+        index = site_dir / "search" / "search_index.json"
+        if index.exists():
+            index.write_text(add_record_entries(index.read_text(encoding="utf-8"), self._state().search_records),
+                             encoding="utf-8")
         _stable_sitemap_gz(site_dir)
 
     def _state(self) -> BuildState:
         if self.state is None:
             raise PluginError("dzzld 插件尚未载入数据（on_config 未运行）")
         return self.state
+
+
+_ABBR = re.compile(r'<abbr title="[^"]*">([^<]*)</abbr>')
+
+
+def first_tooltips_only(page_html: str) -> str:
+    """Keep the glossary tooltip on the first occurrence of each term only (checklist pages).
+
+    A checklist repeats the same few terms in every item (274 tooltips for 56 terms); Material sets up
+    each tooltip when the page loads, which on a cheap phone cost about a second."""
+    seen: set[str] = set()
+
+    def once(m: re.Match[str]) -> str:
+        if m.group(1) in seen:
+            return m.group(1)
+        seen.add(m.group(1))
+        return m.group(0)
+
+    return _ABBR.sub(once, page_html)
 
 
 def state_of(config: Any) -> BuildState:
@@ -254,3 +294,194 @@ def _stable_sitemap_gz(site_dir: Path) -> None:
     with gzip.GzipFile(filename="sitemap.xml", mode="wb", fileobj=buf, mtime=0) as f:
         f.write(xml.read_bytes())
     gz.write_bytes(buf.getvalue())
+
+
+# --- search: one entry per record -----------------------------------------------------------------
+#
+# Material indexes a page by its headings, so a glossary term or a meeting rule was found only as
+# "somewhere on this page", with an excerpt running through every record ID on it. Each record
+# (`.dz-record[id]`, a glossary <dt> with its <dd>, a checklist row `tr.dz-item[id]`) becomes its own
+# entry at `page#ID`, titled by its term, name or opening words; the page's own entries leave the
+# records out (Material skips elements marked data-search-exclude, then strips the marker), and no
+# entry's text keeps a record ID.
+
+_RECORD_CLASSES = {"dz-record", "dz-item"}
+# Parts of a record that are labels, not its text: ID chips, source chips, force labels, the answer
+# controls and numbering of checklist rows, the 依据 column (source names and lines).
+_NOT_TEXT_CLASSES = {"dz-meta", "dz-id", "dz-cites", "dz-cite", "dz-force", "dz-result", "dz-c-note", "dz-c-review",
+                     "dz-no", "dz-kind-note", "dz-maybe", "dz-c-basis", "dz-copy", "dz-cite-note", "headerlink"}
+_NOT_TEXT_TAGS = {"script", "style", "summary", "button", "textarea", "select", "input", "template"}
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+_BLOCK = {"p", "div", "li", "dt", "dd", "td", "th", "tr", "br", "h2", "h3", "h4", "details", "dl", "ul", "ol", "section"}
+_TITLE_TAGS = ("dfn", "h2", "h3", "h4", "strong")
+_TITLE_MAX = 28
+
+
+class _RecordParser(HTMLParser):
+    """Finds the records of a page: where each starts (to mark it excluded) and its title and text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, bool]] = []  # (tag, starts a part that is not text)
+        self.records: list[dict[str, Any]] = []
+        self.current: dict[str, Any] | None = None
+        self.depth = 0  # stack depth at which the current record started
+        self.after_dt: dict[str, Any] | None = None  # a glossary term's record, waiting for its <dd>
+        self.skipping = 0
+        self.titling: list[list[Any]] = []  # [depth, parts] of the title elements now open
+        self.inner_ids: list[str] = []  # IDs inside records (headings Material would index as empty sections)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        classes = set((a.get("class") or "").split())
+        if self.current is not None and a.get("id"):
+            self.inner_ids.append(a["id"] or "")
+        if self.current is None and tag not in _VOID:
+            rid = a.get("id") or ""
+            if RECORD_ID.fullmatch(rid) and classes & _RECORD_CLASSES:
+                self._open({"id": rid, "tag": tag, "starts": [self._tag_at()], "title": {}, "text": []})
+            elif tag == "dd" and self.after_dt is not None:
+                self._open(self.after_dt)
+                self.current["starts"].append(self._tag_at())
+            self.after_dt = None
+        if tag in _VOID:
+            if tag == "br" and self.current is not None:
+                self.current["text"].append(" ")
+            return
+        skip = bool(classes & _NOT_TEXT_CLASSES) or tag in _NOT_TEXT_TAGS
+        self.stack.append((tag, skip))
+        if skip:
+            self.skipping += 1
+        if self.current is not None and not self.skipping:
+            if tag in _TITLE_TAGS or "dz-item-title" in classes or "dz-text" in classes:
+                key = "dz-item-title" if "dz-item-title" in classes else ("dz-text" if "dz-text" in classes else tag)
+                if key not in self.current["title"]:
+                    self.current["title"][key] = [len(self.stack), []]
+                    self.titling.append(self.current["title"][key])
+            if tag in _BLOCK:
+                self.current["text"].append(" ")
+
+    def _tag_at(self) -> tuple[int, int, int]:
+        """Line, column and length of the start tag being handled."""
+        line, col = self.getpos()
+        return line, col, len(self.get_starttag_text() or "")
+
+    def _open(self, record: dict[str, Any]) -> None:
+        self.current = record
+        self.depth = len(self.stack)
+        if not record["text"]:
+            self.records.append(record)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _VOID or not self.stack:
+            return
+        # tolerate unclosed tags: pop to the matching one
+        while self.stack:
+            t, skip = self.stack.pop()
+            if skip:
+                self.skipping -= 1
+            if t == tag:
+                break
+        self.titling = [t for t in self.titling if len(self.stack) >= t[0]]
+        if self.current is not None:
+            if tag in _BLOCK:
+                self.current["text"].append(" ")
+            if len(self.stack) <= self.depth:
+                self.after_dt = self.current if self.current["tag"] == "dt" else None
+                self.current = None
+
+    def handle_data(self, data: str) -> None:
+        if self.current is None or self.skipping:
+            return
+        self.current["text"].append(data)
+        for _depth, parts in self.titling:
+            parts.append(data)
+
+
+def _line_offsets(text: str) -> list[int]:
+    offsets = [0]
+    for m in re.finditer("\n", text):
+        offsets.append(m.end())
+    return offsets
+
+
+def _clean(text: str) -> str:
+    """Text without record IDs, and without the runs of separators the IDs leave behind (参见：、、 → 参见：)."""
+    text = re.sub(r"\s+", " ", RECORD_ID.sub("", text))
+    text = re.sub(r"([、，；：（])(?:\s*[、，；])+", r"\1", text)
+    text = re.sub(r"[、，；]\s*([。）)]|$)", r"\1", text)
+    return re.sub(r"参见：\s*(?=\S*$|[。）])", "", text).strip()
+
+
+def _title_of(record: dict[str, Any], text: str) -> str:
+    titles = {k: _clean("".join(parts)) for k, (_depth, parts) in record["title"].items()}
+    for key in ("dfn", "dz-item-title", "h2", "h3", "h4", "strong"):
+        if titles.get(key):
+            return titles[key]
+    first = titles.get("dz-text") or text
+    return first if len(first) <= _TITLE_MAX else first[:_TITLE_MAX].rstrip() + "…"
+
+
+def search_records(page_html: str) -> tuple[str, list[dict[str, str]]]:
+    """The page's HTML with its records marked data-search-exclude, and one search entry per record.
+
+    The entries also list (as {"drop": id}) the anchors inside records: Material would index each
+    heading there as a section with no text, which the record's own entry replaces."""
+    parser = _RecordParser()
+    parser.feed(page_html)
+    parser.close()
+    lines = _line_offsets(page_html)
+    marks: list[int] = []
+    entries = []
+    for rec in parser.records:
+        text = _clean("".join(rec["text"]))
+        if not text:
+            continue
+        for line, col, length in rec["starts"]:
+            end = lines[line - 1] + col + length - 1  # the start tag's closing '>'
+            marks.append(end - 1 if page_html[end - 1] == "/" else end)
+        title = _title_of(rec, text)
+        if text.startswith(title) and len(text) > len(title):
+            text = text[len(title):].strip()  # the excerpt is shown under the title: no need to repeat it
+        entries.append({"id": rec["id"], "title": title, "text": text})
+    entries += [{"drop": i} for i in parser.inner_ids]
+    out = page_html
+    for pos in sorted(marks, reverse=True):
+        out = out[:pos] + ' data-search-exclude="record"' + out[pos:]
+    return out, entries
+
+
+def _segment(text: str) -> str:
+    """Chinese runs cut into words with zero-width spaces between, as Material's index does."""
+    import jieba
+
+    def cut(m: re.Match[str]) -> str:
+        return "\u200b" + "\u200b".join(jieba.cut(m.group(0))) + "\u200b"
+
+    return _HAN.sub(cut, text).strip("\u200b")
+
+
+def add_record_entries(index_json: str, records: dict[str, list[dict[str, str]]]) -> str:
+    """Material's search index with each page's record entries after its own, and no record IDs in any text."""
+    index = json.loads(index_json)
+    drop = {f"{page}#{e['drop']}" for page, entries in records.items() for e in entries if "drop" in e}
+    docs: list[dict[str, Any]] = [d for d in index.get("docs", []) if d.get("location") not in drop]
+    for doc in docs:
+        for key in ("title", "text"):
+            if isinstance(doc.get(key), str):
+                doc[key] = re.sub(r"(<code>)\s*(</code>)", "", RECORD_ID.sub("", doc[key]))
+    last: dict[str, int] = {}
+    for i, doc in enumerate(docs):
+        last[doc["location"].split("#")[0]] = i
+    out: list[dict[str, Any]] = []
+    for i, doc in enumerate(docs):
+        out.append(doc)
+        page = doc["location"].split("#")[0]
+        if last.get(page) == i:
+            for rec in records.get(page, []):
+                if "drop" in rec:
+                    continue
+                out.append({"location": f"{page}#{rec['id']}", "title": _segment(html.escape(rec["title"], quote=False)),
+                            "text": _segment(html.escape(rec["text"], quote=False))})
+    index["docs"] = out
+    return json.dumps(index, ensure_ascii=False, separators=(",", ":"))

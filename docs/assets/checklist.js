@@ -9,6 +9,12 @@
  * toggles `hidden`, moves rows between groups, sets textContent/values and creates a few fixed
  * elements with DOM APIs. No network access, no libraries. Blank tables (data-mode="blank") are left alone.
  *
+ * Phones: one DOM serves both layouts; below Material's mobile breakpoint extra.css shows every row as
+ * a card with its 依据 folded under a button. A dock stuck to the bottom of the
+ * screen holds the messages (so they show where the user is) and the progress with "下一未答".
+ * Inside WeChat (downloads and printing blocked) a banner says how to open the page in the browser,
+ * and the answers can be copied or shown as JSON text instead of downloaded.
+ *
  * Storage (localStorage):
  *   dzzld:v1:school:<学校名称>  answers document of a school typed into the interactive page
  *   dzzld:v1:last               the last school name used on the interactive page
@@ -57,6 +63,20 @@
       if (s && formulaStart.indexOf(s.charAt(0)) >= 0) s = "'" + s;
       return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
     };
+  }
+
+  // WeChat's in-app browser blocks downloads and printing.
+  var IN_WECHAT = /MicroMessenger/i.test(navigator.userAgent || "");
+
+  /* The bottom of the site's sticky header: what is above it is hidden. */
+  function headerBottom() {
+    var header = document.querySelector(".md-header");
+    return header ? Math.max(0, header.getBoundingClientRect().bottom) : 0;
+  }
+
+  /* Scroll an element into view (its CSS scroll-margin keeps it clear of the sticky header and dock). */
+  function scrollToEl(el, block) {
+    try { el.scrollIntoView({ block: block, inline: "nearest" }); } catch (e) { el.scrollIntoView(block === "start"); }
   }
 
   var store = {
@@ -398,6 +418,11 @@
     this.version = spec.data_version;
     this.form = root.querySelector("form.dz-profile");
     this.messages = root.querySelector(".dz-messages");
+    this.messageClose = root.querySelector(".dz-message-close");
+    this.messageAction = null; // the button offered with a message (e.g. "去填写学校名称"), if any
+    this.progress = root.querySelector(".dz-progress");
+    this.exportBox = root.querySelector(".dz-export");
+    this.wechat = IN_WECHAT;
     this.rows = Array.prototype.slice.call(root.querySelectorAll("tr.dz-item[data-item]"));
     this.byId = {};
     for (var i = 0; i < this.rows.length; i++) this.byId[this.rows[i].getAttribute("data-item")] = this.rows[i];
@@ -451,10 +476,41 @@
     return PREFIX + "school:" + this.schoolName();
   };
 
-  Checklist.prototype.say = function (text, isError) {
+  /* Show a message in the dock at the bottom of the screen, where the user is looking. `action`
+   * ({label, run}) adds one button after the text, e.g. to jump to the field the message is about. */
+  Checklist.prototype.say = function (text, isError, action) {
     if (!this.messages) return;
     this.messages.textContent = text;
     this.messages.classList.toggle("dz-error", !!isError);
+    this.messages.parentNode.classList.toggle("dz-error", !!isError);
+    if (this.messageAction) {
+      this.messageAction.remove();
+      this.messageAction = null;
+    }
+    if (action && text) {
+      var btn = document.createElement("button");
+      btn.type = "button";
+      btn.className = "md-button dz-message-action";
+      btn.textContent = action.label;
+      btn.addEventListener("click", function () { action.run(); });
+      this.messages.parentNode.insertBefore(btn, this.messageClose);
+      this.messageAction = btn;
+    }
+    if (this.messageClose) this.messageClose.hidden = !text;
+    this.root.classList.toggle("dz-has-message", !!text);
+  };
+
+  /* Scroll to the school name field and put the cursor in it. */
+  Checklist.prototype.goToName = function () {
+    var f = this.field("name");
+    if (!f) return;
+    scrollToEl(f, "center");
+    if (f.focus) f.focus({ preventScroll: true });
+  };
+
+  Checklist.prototype.askForName = function (text, isError) {
+    var self = this;
+    this.say(text, isError, { label: "填写学校名称", run: function () { self.goToName(); } });
   };
 
   // --- applicability, kind, numbering, summary --------------------------------------------------
@@ -635,6 +691,16 @@
     if (what) what.textContent = p.deduct ? p.deduct.what + "，每次扣 " + fmt(p.deduct.per) + " 分" : "";
   };
 
+  /* 评判标准, and on phones 依据, are folded under a button (extra.css decides what folds where). Plain
+   * buttons rather than <details>: Material sets up every <details> when the page loads, and 126 of them
+   * cost a cheap phone a third of a second. */
+  Checklist.prototype.toggleFold = function (btn) {
+    var box = btn.closest(".dz-fold");
+    if (!box) return;
+    var folded = box.classList.toggle("dz-folded");
+    btn.setAttribute("aria-expanded", folded ? "false" : "true");
+  };
+
   Checklist.prototype.updatePrintText = function (row) {
     var span = row.querySelector(".dz-print-text");
     if (!span) return;
@@ -679,6 +745,7 @@
       }
     }
     this.updateScore(sum);
+    this.updateProgress(sum);
     var dimRows = this.root.querySelectorAll("tr[data-summary-dimension]");
     for (var d = 0; d < dimRows.length; d++) {
       var c = sum.per_dimension[dimRows[d].getAttribute("data-summary-dimension")];
@@ -696,6 +763,71 @@
         cells[m].textContent = String(value);
       }
     }
+  };
+
+  /* Answered / total in the dock: the same counts as the summary (不适用 without a reason is not answered). */
+  Checklist.prototype.updateProgress = function (sum) {
+    if (!this.progress) return;
+    var u = this.spec.unanswered;
+    var total = sum[this.rules.kindRule].total + sum[this.rules.kindReference].total;
+    var open = sum[this.rules.kindRule][u] + sum[this.rules.kindReference][u];
+    var set = function (el, text) { if (el && el.textContent !== text) el.textContent = text; };
+    set(this.progress.querySelector('[data-progress="done"]'), String(total - open));
+    set(this.progress.querySelector('[data-progress="total"]'), String(total));
+    var bar = this.progress.querySelector(".dz-progress-bar > span");
+    if (bar) bar.style.width = (total ? Math.round((total - open) / total * 100) : 0) + "%";
+    this.progress.classList.toggle("dz-done", total > 0 && open === 0);
+  };
+
+  /* Is a row still to be answered? As the summary counts it: no result, 不适用 without a reason, or a
+   * result of the item's other kind. */
+  Checklist.prototype.isOpen = function (row) {
+    var result = countedResult(this.readAnswer(row));
+    return !result || this.rules.results(row.getAttribute("data-kind")).indexOf(result) < 0;
+  };
+
+  /* Where the user is: the row holding the focus, else the row last worked in while it is still on
+   * screen, else the first row reaching below the header. `done`: the user has been at that row. */
+  Checklist.prototype.currentRow = function (rows) {
+    var active = document.activeElement;
+    var focused = active && active.closest ? active.closest("tr.dz-item") : null;
+    if (focused && rows.indexOf(focused) >= 0) return { index: rows.indexOf(focused), done: true };
+    var top = headerBottom();
+    var last = this.lastRow;
+    if (last && rows.indexOf(last) >= 0) {
+      var r = last.getBoundingClientRect();
+      if (r.bottom > top && r.top < window.innerHeight) return { index: rows.indexOf(last), done: true };
+    }
+    for (var i = 0; i < rows.length; i++) {
+      if (rows[i].getBoundingClientRect().bottom > top + 1) return { index: i, done: rows[i].classList.contains("dz-target") };
+    }
+    return { index: rows.length - 1, done: true };
+  };
+
+  /* "下一未答": scroll to the next unanswered item after the current one (wrapping round) and focus its answers. */
+  Checklist.prototype.nextUnanswered = function () {
+    var rows = Array.prototype.filter.call(this.root.querySelectorAll("tr.dz-item"), function (r) { return !r.hidden; });
+    if (!rows.length) return;
+    var here = this.currentRow(rows);
+    var from = here.done ? here.index + 1 : here.index;
+    var target = null;
+    for (var k = 0; k < rows.length; k++) {
+      var row = rows[(from + k) % rows.length];
+      if (this.isOpen(row)) { target = row; break; }
+    }
+    if (!target) {
+      this.say("全部检查项都已填写。");
+      return;
+    }
+    var old = this.root.querySelectorAll("tr.dz-target");
+    for (var j = 0; j < old.length; j++) old[j].classList.remove("dz-target");
+    target.classList.add("dz-target");
+    scrollToEl(target, "start");
+    var a = this.readAnswer(target);
+    var kind = target.getAttribute("data-kind");
+    var focus = a.result === "不适用" ? target.querySelector("textarea.dz-na") :
+      target.querySelector('.dz-choice[data-for~="' + kind + '"] input[type=radio]');
+    if (focus && focus.focus) focus.focus({ preventScroll: true });
   };
 
   /* Total, grade, vetoes and what every lost point was for, under the current scoring profile. */
@@ -887,7 +1019,7 @@
     var key = this.storageKey();
     if (this.mode === "app" && !this.schoolName() && !byName && !this.warnedNoName) {
       this.warnedNoName = true;
-      this.say("请先填写学校名称：答案按学校名称保存在本机浏览器中。");
+      this.askForName("请先填写学校名称：答案按学校名称保存在本机浏览器中。");
     }
     if (store.get(key) === null && byName) this.createdKeys[key] = true;
     else if (!byName && key !== PREFIX + "school:") delete this.createdKeys[key];
@@ -963,12 +1095,16 @@
   Checklist.prototype.exportJson = function () {
     var name = this.schoolName();
     if (!name) {
-      this.say("请先填写学校名称，再导出。", true);
-      var f = this.field("name");
-      if (f && f.focus) f.focus();
+      this.askForName("请先填写学校名称，再导出。", true);
+      this.goToName();
       return;
     }
     var doc = this.buildDoc(false);
+    if (this.wechat) {
+      this.showExport(false);
+      this.say("微信内不能下载文件：答案已显示在上方的文本框中，可复制后发送；或点右上角“…”选择“在浏览器打开”再导出。");
+      return;
+    }
     download(safeFileName(name) + "-自查-" + today() + ".json", JSON.stringify(doc, null, 2) + "\n",
       "application/json;charset=utf-8");
     this.say("已导出 " + Object.keys(doc.answers).length + " 项的答案（JSON）。可用“导入 JSON”在其他电脑上恢复。");
@@ -998,7 +1134,56 @@
     return "\ufeff" + lines.join("\r\n") + "\r\n";
   };
 
+  /* The answers as JSON text in a box on the page (works inside WeChat, where downloads are blocked). */
+  Checklist.prototype.exportText = function () {
+    return JSON.stringify(this.buildDoc(false), null, 2) + "\n";
+  };
+
+  Checklist.prototype.showExport = function (focusBox) {
+    if (!this.exportBox) return null;
+    var area = this.exportBox.querySelector("textarea");
+    area.value = this.exportText();
+    this.exportBox.hidden = false;
+    scrollToEl(this.exportBox, "center");
+    if (focusBox) {
+      area.focus({ preventScroll: true });
+      area.select();
+    }
+    return area;
+  };
+
+  /* Copy the answers (JSON) to the clipboard; where the clipboard is not available, select the text in
+   * the box so a long press copies it. */
+  Checklist.prototype.copyJson = function () {
+    var self = this;
+    if (!this.schoolName()) {
+      this.askForName("请先填写学校名称，再复制答案。", true);
+      return;
+    }
+    var text = this.exportText();
+    var count = Object.keys(this.buildDoc(false).answers).length;
+    var done = function () {
+      self.say("已复制 " + count + " 项的答案（JSON）。可粘贴到微信对话中发送；在电脑上保存为 .json 文件后，可导入本页或交给教育局汇总。");
+    };
+    var fallback = function () {
+      var area = self.showExport(true);
+      var ok = false;
+      try { ok = !!area && document.execCommand("copy"); } catch (e) { ok = false; }
+      if (ok) done();
+      else self.say("浏览器不允许自动复制：答案已显示在文本框中并已全选，请长按选择“复制”。");
+    };
+    if (navigator.clipboard && navigator.clipboard.writeText && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, fallback);
+    } else {
+      fallback();
+    }
+  };
+
   Checklist.prototype.exportCsv = function () {
+    if (this.wechat) {
+      this.say("微信内不能下载文件：请点右上角“…”选择“在浏览器打开”再导出 CSV；或用“复制答案（JSON）”。", true);
+      return;
+    }
     var name = this.schoolName() || "自查表";
     download(safeFileName(name) + "-自查-" + today() + ".csv", this.csvText(), "text/csv;charset=utf-8");
     this.say("已导出 CSV（" + (this.selected || []).length + " 项），可用 Excel 或 WPS 打开。");
@@ -1045,7 +1230,7 @@
     if (!cell) return "";
     var out = "";
     for (var n = cell.firstChild; n; n = n.nextSibling) {
-      if (n.nodeType === 1 && n.tagName === "DETAILS") continue;
+      if (n.nodeType === 1 && (n.tagName === "DETAILS" || n.classList.contains("dz-rubric"))) continue;
       out += n.textContent;
     }
     return out.replace(/\s+/g, " ").trim();
@@ -1221,6 +1406,10 @@
     this.updateAllPrintTexts();
 
     this.root.addEventListener("input", function (ev) { self.onEdit(ev); });
+    this.root.addEventListener("focusin", function (ev) {
+      var row = ev.target && ev.target.closest ? ev.target.closest("tr.dz-item") : null;
+      if (row) self.lastRow = row;
+    });
     this.root.addEventListener("change", function (ev) {
       var t = ev.target;
       if (t && t.matches && t.matches('input[type="file"][data-action="import"]')) {
@@ -1238,7 +1427,17 @@
       else if (action === "export-word") self.exportWord(btn);
       else if (action === "clear") self.clear();
       else if (action === "new") self.startAnother();
+      else if (action === "copy-json") self.copyJson();
+      else if (action === "show-json") self.showExport(true);
+      else if (action === "hide-json") { if (self.exportBox) self.exportBox.hidden = true; }
+      else if (action === "dismiss") self.say("");
+      else if (action === "next-unanswered") self.nextUnanswered();
+      else if (action === "fold") self.toggleFold(btn);
       else if (action === "print") {
+        if (self.wechat) {
+          self.say("微信内不能打印：请点右上角“…”选择“在浏览器打开”后再打印。", true);
+          return;
+        }
         self.updateAllPrintTexts();
         window.print();
       }
@@ -1259,6 +1458,12 @@
       try { doc = JSON.parse(ev.newValue); } catch (e) { return; }
       if (isObject(doc)) self.applyDoc(doc);
     });
+    if (this.wechat) {
+      var banner = this.root.querySelector(".dz-wechat");
+      if (banner) banner.hidden = false;
+      this.root.classList.add("dz-in-wechat");
+    }
+    if (this.progress) this.progress.hidden = false;
     this.root.classList.add("dz-js");
   };
 
