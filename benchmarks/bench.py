@@ -503,7 +503,7 @@ class Bench:
             full = n == self.sizes.rollup
             self.add(Figure(f"rollup_scored_{size}", f"roll-up aggregate with scoring, {n:,} schools", "s", value=value,
                             baseline=base, ratio=value / base if base else None,
-                            target=(f"≤ {TARGET_ROLLUP_S:g} s" + ("" if n == 5000 else " (at 5,000)")) if full else None,
+                            target=(f"≤ {TARGET_ROLLUP_S:g} s" + ("" if n == 5000 else " (at 5,000)")) if full else "",
                             met=value <= TARGET_ROLLUP_S if full else None,
                             detail={"runs_s": scored, "baseline_is": "the same counting with no scoring profile",
                                     "submissions": len(subs), "scored_schools": len(result.scored),

@@ -169,7 +169,12 @@ def test_every_data_page_edit_link_opens_its_yaml_file(built_site: Path) -> None
         district_pages.values())
     assert len(pages) >= 10
     for src, data_file in pages.items():
-        edit = _html(built_site, src).select_one('a.md-content__button[rel="edit"]')
+        doc = _html(built_site, src)
+        edit = doc.select_one('a.md-content__button[rel="edit"]')
+        if data_file.endswith("/"):  # a folder cannot be edited: no edit button, a link to the folder instead
+            assert edit is None, src
+            assert any(a["href"].endswith(f"/tree/main/{data_file}") for a in doc.select("a[href]")), src
+            continue
         assert edit is not None, src
         assert edit["href"].endswith(f"/edit/main/{data_file}"), (src, edit["href"])
 

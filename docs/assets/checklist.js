@@ -888,11 +888,16 @@
   /* The answers document. For export: every applicable item, "" when unanswered. For storage: every
    * item with something typed (hidden ones too, so changing the profile back loses nothing). */
   Checklist.prototype.buildDoc = function (forStorage) {
+    var self = this;
     var answers = {};
-    for (var i = 0; i < this.rows.length; i++) {
-      var row = this.rows[i];
-      var a = this.readAnswer(row);
-      if (forStorage ? (a.result || a.note || a.evidence) : !row.hidden) answers[row.getAttribute("data-item")] = a;
+    if (forStorage) {
+      for (var i = 0; i < this.rows.length; i++) {
+        var a = this.readAnswer(this.rows[i]);
+        if (a.result || a.note || a.evidence) answers[this.rows[i].getAttribute("data-item")] = a;
+      }
+    } else {
+      // in the order shown (规定项, then 参考项), as the CSV and the Python reader number them
+      (this.selected || []).forEach(function (s) { answers[s.id] = self.readAnswer(self.byId[s.id]); });
     }
     var doc = {
       format: this.spec.format, data_version: this.version, exported_at: new Date().toISOString(),
@@ -936,6 +941,10 @@
       var scoringSel = this.field("scoring");
       if (scoringSel) {
         var sp = typeof school.profile === "string" && own(this.spec.profiles, school.profile) ? school.profile : "";
+        // A file records the profile it was scored with; when that is the district's default, keep the
+        // choice "by district" so that changing the district later changes the profile too.
+        var district = this.fieldValue("district");
+        if (sp && sp === (this.spec.default_profiles[district] || this.spec.default_profiles[this.spec.unknown])) sp = "";
         scoringSel.value = sp;
       }
       var idField = this.field("id");
