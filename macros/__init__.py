@@ -15,8 +15,8 @@ from markupsafe import Markup
 
 def define_env(env: Any) -> None:
     """Called by mkdocs-macros at configuration time (after the dzzld plugin loaded the data)."""
-    from . import checklist_pages, docx_site, render
-    from .plugin import state_of
+    from . import checklist_pages, docx_site, issue_forms, render
+    from .plugin import DEFAULT_REPOSITORY, state_of
 
     state = state_of(env.conf)
     ds = state.dataset
@@ -44,3 +44,5 @@ def define_env(env: Any) -> None:
     env.macro(lambda record_id: render.record_title(ds, record_id), "record_title")
     env.macro(lambda source_id: render.md_escape(ds.source(source_id).title), "source_title")
     env.macro(lambda: ds.data_version, "data_version")
+    env.macro(lambda: issue_forms.issue_forms(state.root, env.conf.extra.get("repository", DEFAULT_REPOSITORY)),
+              "issue_forms")

@@ -103,7 +103,8 @@ def test_site_page_includes_the_guide_instead_of_copying_it() -> None:
     page = (ROOT / "docs" / "contributing.md").read_text(encoding="utf-8")
     assert _front_matter(ROOT / "docs" / "contributing.md")["title"] == "参与贡献"
     assert '--8<-- "CONTRIBUTING.md:zh"' in page
-    assert "{{" not in page and "{%" not in page  # the page is a macros template: nothing to render here
+    # the page is a macros template: the one macro lists the issue forms; the guide itself is not a template
+    assert re.findall(r"\{\{.*?\}\}|\{%.*?%\}", page) == ["{{ issue_forms() }}"]
     zh, _ = _parts()
     copied = [line for line in zh.split("\n") if len(line.strip()) > 20 and line.strip() in page]
     assert not copied, copied
@@ -187,3 +188,15 @@ def test_every_decision_id_is_visible_on_the_decisions_page(built_site: Path) ->
     assert ids
     missing = [i for i in ids if i not in text]
     assert not missing, missing
+
+
+@pytest.mark.slow
+def test_contributing_page_links_every_issue_form(built_site: Path) -> None:
+    """Each form in .github/ISSUE_TEMPLATE (config.yml is the chooser, not a form) is a link that opens it."""
+    forms = sorted(p for p in (ROOT / ".github" / "ISSUE_TEMPLATE").glob("*.yml") if p.name != "config.yml")
+    assert len(forms) >= 3
+    repo = yaml.safe_load((ROOT / ".github" / "ISSUE_TEMPLATE" / "config.yml").read_text(encoding="utf-8"))
+    base = repo["contact_links"][0]["url"].split("/blob/")[0]
+    links = {a["href"]: a.get_text() for a in _html(built_site, "contributing.md").select("article .dz-issue-forms a")}
+    assert links == {f"{base}/issues/new?template={p.name}": yaml.safe_load(p.read_text(encoding="utf-8"))["name"]
+                     for p in forms}
