@@ -111,6 +111,7 @@ def _env() -> Environment:
     )
     env.filters["safe_url"] = safe_url
     env.filters["chinese_numeral"] = lambda n: "一二三四五六七八九十"[n - 1]
+    env.globals["ref_label"] = ref_label
     return env
 
 
@@ -376,6 +377,22 @@ def home_stats(ds: Dataset, link: Linker) -> Markup:
         ("术语", len([t for t in ds.glossary if t.active]), "glossary.md"),
     ]
     return render_template("home_stats.html", stats=stats, **_common(ds, link))
+
+
+REF_LABEL_CHARS = 24  # a cross-reference names its target in at most this many characters
+
+
+def ref_label(ds: Dataset, record_id: str) -> str:
+    """What a cross-reference shows: the target's term, name or title; else the start of what it says
+    (a meeting rule's statement, a duty's summary, a variant's question, a decision's matter); never a bare ID
+    unless the record has no text at all."""
+    r = ds.get(record_id)
+    for key in ("term", "name", "title", "matter", "question", "statement", "summary"):
+        text = getattr(r, key, "")
+        if isinstance(text, str) and text.strip():
+            text = text.strip()
+            return text if len(text) <= REF_LABEL_CHARS else text[:REF_LABEL_CHARS - 1] + "…"
+    return record_id
 
 
 def record_title(ds: Dataset, record_id: str) -> str:

@@ -321,3 +321,18 @@ def test_tooltips_escape_definitions() -> None:
     out = add_tooltips("<p>一肩挑</p>", {"一肩挑": '"><script>x</script>'})
     assert "<script>" not in out
     assert soup(out).find("abbr")["title"] == '"><script>x</script>'
+
+
+def test_cross_references_name_their_target_not_its_id() -> None:
+    """参见 and other cross-references show the target's term, name, title or the start of its text."""
+    real = load_dataset(ROOT)
+    doc = soup(render.glossary(real, Linker("glossary/", URLS, real)))
+    refs = doc.select("a.dz-ref")
+    assert len(refs) >= 50
+    ids = {r.id for r in real.by_id.values() if hasattr(r, "id")}
+    shown_as_id = [a.get_text() for a in refs if a.get_text() in ids]
+    assert not shown_as_id, shown_as_id
+    rule = next(a for a in refs if a["href"].endswith("#MR-GEN-PC-QUORUM"))
+    statement = real.get("MR-GEN-PC-QUORUM").statement
+    assert rule.get_text() == (statement if len(statement) <= render.REF_LABEL_CHARS
+                               else statement[:render.REF_LABEL_CHARS - 1] + "…")
