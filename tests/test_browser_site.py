@@ -189,14 +189,16 @@ def test_print_to_pdf_has_the_table_and_no_navigation(page, site_url: str, tmp_p
     assert list(tmp_path.glob("p*.png"))
 
 
-@pytest.mark.parametrize("path", ["/", "/decisions/"])
+@pytest.mark.parametrize("path", ["/", "/decisions/", "/meeting-rules/", "/responsibilities/", "/glossary/", "/sources/",
+                                  "/variants/", "/practices/", "/schools/", "/contributing/", "/rules/"])
 def test_no_serious_accessibility_violations(path: str, page, site_url: str) -> None:  # type: ignore[no-untyped-def]
     from axe_playwright_python.sync_playwright import Axe
 
     page.goto(site_url + path)
     results = Axe().run(page)
     bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
-    assert not bad, "\n".join(f"{v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} nodes" for v in bad)
+    assert not bad, "\n".join(f"{v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} nodes: "
+                              + "; ".join(n["html"][:120] for n in v["nodes"][:3]) for v in bad)
 
 
 def test_hostile_data_never_runs_in_the_browser(page, variant: Variant) -> None:  # type: ignore[no-untyped-def]
