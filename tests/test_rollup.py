@@ -779,6 +779,23 @@ def test_ledger_filter_and_sort_in_browser(clean, page, demo) -> None:
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize("width", [320, 375, 414])
+def test_report_on_a_phone_scrolls_tables_not_the_page(clean, browser, width) -> None:
+    """A district officer opens the report on a phone: the page never slides sideways; wide tables scroll."""
+    out, _, _ = clean
+    context = browser.new_context(viewport={"width": width, "height": 700}, is_mobile=True)
+    try:
+        page = context.new_page()
+        page.goto((out / "report.html").resolve().as_uri())
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        wide = page.evaluate("() => [...document.querySelectorAll('table')].filter(t => t.scrollWidth > t.clientWidth)"
+                             ".map(t => getComputedStyle(t).overflowX)")
+        assert wide and set(wide) == {"auto"}  # the school table is wider than a phone, and scrolls itself
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
 def test_report_readable_without_javascript_and_prints_to_a4(clean, browser, tmp_path) -> None:
     out, _, e = clean
     context = browser.new_context(java_script_enabled=False)
