@@ -15,6 +15,7 @@ import gzip
 import html
 import io
 import json
+import logging
 import os
 import re
 import subprocess
@@ -121,9 +122,10 @@ class DzzldPlugin(BasePlugin):
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         try:
-            import jieba  # noqa: F401  (search segmentation needs it; without it Chinese search breaks)
+            import jieba  # search segmentation needs it; without it Chinese search breaks
         except ImportError as exc:  # pragma: no cover - jieba is a pinned dependency
             raise PluginError("jieba 未安装：中文搜索需要它（pip install jieba）") from exc
+        jieba.setLogLevel(logging.WARNING)  # its "Loading model…" debug lines are not build output
 
     @event_priority(100)  # before mkdocs-macros' on_config, so the data is validated and loaded once per build
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
