@@ -13,21 +13,20 @@ import subprocess
 import sys
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from markupsafe import Markup, escape
 
-from .checklist import Profile, Selected, district_names, scoring_profile, select
+from .batch_xlsx import XlsxJob
+from .checklist import Profile, Selected, select
 from .checklist_pages import CHECKLIST_TITLE, checklist_context
 from .form_link import FormLink, form_link
 from .model import Dataset
 from .render import render_template
 from .roster import RosterResult
-from .scope import RULE
-from .workbook import Book, SheetLayout, list_validation
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 MAX_NAME_BYTES = 180  # file names: ext4 allows 255 bytes; leave room for the extension and a counter
@@ -176,54 +175,6 @@ class Progress:
             print(f"{self.label}: {done}/{self.total}", file=self.stream)
 
 
-XLSX_HEADERS = ("学校编号", "学校名称", "所属地区", "党组织类型", "书记校长配备", "学段", "办学性质", "评分方案", "序号", "编号",
-                "类别", "维度", "检查项目", "检查内容", "依据", "佐证材料", "分值", "自评结果", "不适用理由", "自评分", "复核分",
-                "复核意见", "存在问题及整改措施", "佐证材料说明")
-XLSX_WIDTHS = (14, 24, 10, 10, 12, 12, 10, 16, 6, 16, 8, 14, 24, 60, 24, 30, 6, 12, 24, 8, 8, 24, 40, 30)
-
-
-def write_xlsx(ds: Dataset, schools: Iterable[tuple[Profile, list[Selected]]], path: Path, *, build: str) -> int:
-    """One workbook for the district: a long table (one row per school × item), streamed."""
-    v = ds.vocab
-    book = Book(title=CHECKLIST_TITLE, subject=f"数据版本 {ds.data_version}",
-                keywords=f"data_version={ds.data_version}; build={build}")
-    info = book.sheet("说明", SheetLayout((16, 90), CHECKLIST_TITLE, landscape=False, freeze=""))
-    for line in (
-        [CHECKLIST_TITLE], ["数据版本", ds.data_version], ["构建提交", build],
-        ["填写说明", f"规定项在“自评结果”列选择：{'、'.join(v.rule_results)}；参考项选择：{'、'.join(v.reference_results)}。"
-                     "选“不适用”须在“不适用理由”列写明依据，否则按未填计。"],
-        ["评分", "规定项按“分值”计分：达标得全部分值，未达标 0 分，基本达标填写“自评分”（大于 0、小于分值）；参考项不计分。"
-               "“复核分”“复核意见”由复核人员填写。"],
-        ["类别", "规定项：依据对本校有约束力的规定；参考项：探索性、倡导性做法或其他地方、范文的做法，不计为未达标。"],
-        ["列说明", "每行是一所学校的一个检查项；可按学校名称筛选。"],
-    ):
-        book.row(info, line, wraps=[1])
-    ws = book.sheet("自查表", SheetLayout(XLSX_WIDTHS, f"{CHECKLIST_TITLE}（数据版本 {ds.data_version}）", freeze="C2"))
-    names = district_names(ds)
-    evidence = {e.id: e.name for e in ds.evidence}
-
-    def rows() -> Iterator[list[object]]:
-        for profile, selected in schools:
-            scoring = scoring_profile(ds, profile)
-            label = f"{scoring.name} {scoring.version}" if scoring else ""
-            for s in selected:
-                it = s.item
-                points = scoring.points(it.id).points if scoring and s.kind.kind == RULE else None
-                yield [profile.school_id, profile.name, names.get(profile.district, profile.district), profile.org_type,
-                       profile.mode, profile.stage, profile.ownership, label, s.number, it.id, s.kind.kind,
-                       ds.dimension(it.dimension).name, it.title, it.check, "；".join(it.basis),
-                       "；".join(evidence[e] for e in it.evidence), points, "", "", None, None, "", "", ""]
-
-    n = book.table(ws, XLSX_HEADERS, rows(), wraps=[XLSX_HEADERS.index("检查内容"), XLSX_HEADERS.index("佐证材料")])
-    result_col = XLSX_HEADERS.index("自评结果") + 1
-    from openpyxl.utils import get_column_letter
-
-    list_validation(ws, f"{get_column_letter(result_col)}2:{get_column_letter(result_col)}{max(n + 1, 2)}",
-                    v.results, "自评结果")
-    book.save(path)
-    return n
-
-
 @dataclass
 class BatchReport:
     produced: int = 0
@@ -251,7 +202,6 @@ def run_batch(ds: Dataset, roster: RosterResult, out: Path, *, html: bool = True
         return report
     out.mkdir(parents=True, exist_ok=True)
     build = build_commit(root)
-    printer = PdfPool() if pdf else None
     bar = Progress(len(roster.rows), "生成自查表") if progress else None
     names = OutputNames()
     html_dir, pdf_dir, docx_dir = out / "html", out / "pdf", out / "docx"
@@ -263,13 +213,15 @@ def run_batch(ds: Dataset, roster: RosterResult, out: Path, *, html: bool = True
             selections[key] = select(ds, p)
         return selections[key]
 
+    profiles = [replace(row.profile, scoring=scoring) if scoring else row.profile for row in roster.rows]
+    # started first: the workbook is forked off before any thread (the PDF pool's) exists
+    workbook = XlsxJob(ds, profiles, select_for, out / "district-checklists.xlsx", build=build) if xlsx else None
+    printer = PdfPool() if pdf else None
     htmls = html_cache(ds, build=build, select_for=select_for)
     docxs = docx_cache(ds, select_for=select_for) if docx else None
 
-    def schools() -> Iterator[tuple[Profile, list[Selected]]]:
-        for n, row in enumerate(roster.rows, start=1):
-            profile = replace(row.profile, scoring=scoring) if scoring else row.profile
-            selected = select_for(profile)
+    try:
+        for n, (row, profile) in enumerate(zip(roster.rows, profiles, strict=True), start=1):
             stem = names.stem(row.profile) if html or pdf or docx else ""
             if docxs is not None:
                 docx_dir.mkdir(exist_ok=True)
@@ -293,15 +245,11 @@ def run_batch(ds: Dataset, roster: RosterResult, out: Path, *, html: bool = True
             report.produced += 1
             if bar:
                 bar.update(n)
-            yield profile, selected
-
-    try:
-        if xlsx:
-            report.xlsx_rows = write_xlsx(ds, schools(), out / "district-checklists.xlsx", build=build)
-        else:
-            for _ in schools():
-                pass
+        if workbook is not None:
+            report.xlsx_rows = workbook.wait()
     finally:
+        if workbook is not None:
+            workbook.close()  # after an error above: stop it, and leave no half-written workbook
         if printer is not None:
             printer.close()  # waits for the queued PDFs
             report.pdfs = printer.printed

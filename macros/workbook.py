@@ -92,7 +92,7 @@ class Book:
             # Fast path: an unstyled number, or text openpyxl stores as text anyway. Anything it would
             # read as a formula ("=…") or an error ("#N/A") goes through a cell whose type is forced below.
             if plain and i not in pcts and i not in wraps and not (isinstance(v, str) and (v[:1] == "=" or v in ERROR_CODES)):
-                cells.append(v)
+                cells.append(None if v == "" else v)  # an empty cell is written as no cell at all
                 continue
             c = WriteOnlyCell(ws, value=v)
             if isinstance(v, str):

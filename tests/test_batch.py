@@ -17,7 +17,8 @@ from datasets import ROOT, real, shared_data  # noqa: F401  (a fixture)
 from openpyxl import load_workbook
 
 from macros import batch
-from macros.batch import XLSX_HEADERS, OutputNames, Progress, file_stem, inside
+from macros.batch import OutputNames, Progress, file_stem, inside
+from macros.batch_xlsx import XLSX_HEADERS
 from macros.checklist import Profile, select
 from macros.cli import main
 from macros.scope import RULE
@@ -209,3 +210,55 @@ def test_pdfs_exist_and_carry_the_schools_name(tmp_path: Path, browser) -> None:
     text = pdftotext(pdfs[0])
     assert "示例甲小学（虚构）" in text and "中小学校党组织领导的校长负责制落实情况自查表" in text
     assert "党组织书记（签字）" in text and "第 1 页" in text and "规定项" in text
+
+
+# ---- the district workbook, written beside the rest ----------------------------------------------------
+
+
+def workbook_rows(path: Path) -> list[tuple]:
+    wb = load_workbook(path, read_only=True)
+    return [row for name in wb.sheetnames for row in wb[name].iter_rows(values_only=True)]
+
+
+def test_the_workbook_is_the_same_forked_or_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from macros import batch_xlsx
+    from macros.roster import read_roster
+
+    roster = tmp_path / "r.csv"
+    roster.write_text(GOOD_AND_BAD, encoding="utf-8-sig")
+    rows = read_roster(roster, real(), ROOT)
+    forked = batch.run_batch(real(), rows, tmp_path / "a", html=False, root=ROOT, progress=False)
+    monkeypatch.setattr(batch_xlsx.multiprocessing, "get_all_start_methods", lambda: ["spawn"])  # as on Windows
+    inline = batch.run_batch(real(), rows, tmp_path / "b", html=False, root=ROOT, progress=False)
+    assert forked.xlsx_rows == inline.xlsx_rows > 0
+    a, b = (workbook_rows(tmp_path / d / "district-checklists.xlsx") for d in "ab")
+    assert a == b and len(a) > forked.xlsx_rows
+
+
+def test_a_workbook_that_cannot_be_written_is_one_chinese_message(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    roster = tmp_path / "r.csv"
+    roster.write_text(GOOD_AND_BAD, encoding="utf-8-sig")
+    (tmp_path / "out" / "district-checklists.xlsx").mkdir(parents=True)  # a folder where the file goes
+    code = main(["--root", str(ROOT), "checklists", "--roster", str(roster), "--out", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code != 0 and "全区工作簿未能生成" in err and "Traceback" not in err
+    assert not list((tmp_path / "out").glob(".*.partial"))
+
+
+def test_a_failure_elsewhere_stops_the_workbook_and_leaves_no_part_of_it(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from macros.roster import read_roster
+
+    roster = tmp_path / "r.csv"
+    roster.write_text(GOOD_AND_BAD, encoding="utf-8-sig")
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise OSError("磁盘已满")
+
+    monkeypatch.setattr(batch, "with_link", broken)
+    with pytest.raises(OSError):
+        batch.run_batch(real(), read_roster(roster, real(), ROOT), tmp_path / "out", root=ROOT, progress=False)
+    assert not list((tmp_path / "out").glob(".*.partial"))  # stopped, or finished first: never half a file
+    book = tmp_path / "out" / "district-checklists.xlsx"
+    assert not book.exists() or workbook_rows(book)

@@ -44,7 +44,7 @@ from rollup_helpers import (
 )
 
 from macros import rollup
-from macros.batch import write_xlsx as write_district_xlsx
+from macros.batch_xlsx import write_xlsx as write_district_xlsx
 from macros.checklist import Answer, select
 from macros.cli import main
 from macros.roster import ReadOptions, read_roster
