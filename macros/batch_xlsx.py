@@ -112,7 +112,9 @@ def _child(conn: Any, ds: Dataset, profiles: list[Profile], select_for: Callable
            path: Path, build: str) -> None:
     try:
         conn.send(("ok", write_xlsx(ds, ((p, select_for(p)) for p in profiles), path, build=build)))
-    except Exception as exc:  # reported by the parent as a Chinese message, never a traceback
+    except OSError as exc:  # reported by the parent as a Chinese message, never a traceback
+        conn.send(("error", f"{path}：无法写入（{exc.strerror or exc}）"))
+    except Exception as exc:
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         conn.close()
