@@ -398,8 +398,8 @@ def validate(root: Path, *, data_dir: Path | None = None, seeds_dir: Path | None
         notes.append(f"未找到原始文本目录 {seeds_dir}：已跳过“引用行是否存在”的核对（CI 会核对）")
     summary = []
     if unreadable:
-        summary.append(f"另有 {ctx.unchecked} 处引用和“来源是否被引用”未核对：{'、'.join(unreadable)} 无法读取，"
-                       "其中的记录暂时不可见。先修正上面的第一个问题，再运行一次。")
+        unchecked = f"另有 {ctx.unchecked} 处引用和“来源是否被引用”未核对：" if ctx.unchecked else "“来源是否被引用”未核对："
+        summary.append(f"{unchecked}{'、'.join(unreadable)} 无法读取，其中的记录暂时不可见。先修正上面的第一个问题，再运行一次。")
     first = set(unreadable)
     ordered = sorted(set(problems), key=lambda p: (p.file not in first, p))
     return Result(files, records, ordered, seed_lines is not None, seeds_dir, notes, schemas, summary)

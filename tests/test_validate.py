@@ -211,7 +211,7 @@ def test_github_annotations(tmp_path):
         f"::error file={prefix}/meta.yaml,line=4,col=1::title: 重复的键“title”（第一次出现在第 3 行）",
         # file-level problems (line 0) are annotated on line 1 so GitHub shows them
         f"::error file={prefix}/notes.yaml,line=1,col=1::未知的数据文件：不在约定的位置（见 CONTRIBUTING.md）",
-        f"另有 0 处引用和“来源是否被引用”未核对：{prefix}/meta.yaml 无法读取，其中的记录暂时不可见。先修正上面的第一个问题，再运行一次。",
+        f"“来源是否被引用”未核对：{prefix}/meta.yaml 无法读取，其中的记录暂时不可见。先修正上面的第一个问题，再运行一次。",
     ]
 
 
