@@ -91,8 +91,10 @@
     }
   };
 
-  function download(fileName, text, type) {
-    var blob = new Blob([text], { type: type });
+  /* Download text or a Blob as a file; returns its object URL. `keep`: the URL stays valid (it is
+   * also shown as a link), else it is released after 30 s. */
+  function download(fileName, content, type, keep) {
+    var blob = content instanceof Blob ? content : new Blob([content], { type: type });
     var url = URL.createObjectURL(blob);
     var a = document.createElement("a");
     a.href = url;
@@ -101,7 +103,8 @@
     document.body.appendChild(a);
     a.click();
     a.remove();
-    window.setTimeout(function () { URL.revokeObjectURL(url); }, 30000);
+    if (!keep) window.setTimeout(function () { URL.revokeObjectURL(url); }, 30000);
+    return url;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1510,8 +1513,9 @@
     }
   }
 
-  // Exposed for tests: the pure rules and helpers (nothing here touches the page).
-  window.dzChecklist = { Rules: Rules, csvFieldFor: csvFieldFor, schemaError: schemaError, readSpec: readSpec };
+  // Exposed for tests and for word-export.js (loaded on demand): the pure rules and two file helpers.
+  window.dzChecklist = { Rules: Rules, csvFieldFor: csvFieldFor, schemaError: schemaError, readSpec: readSpec,
+    download: download, safeFileName: safeFileName };
 
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(init); // Material's instant navigation, when enabled

@@ -178,21 +178,11 @@
 
   function F(tpl, v) { return tpl.replace("{}", v); }
 
-  function safeFileName(name) {
-    var s = (name || "").replace(/[\\/:*?"<>|\u0000-\u001f]+/g, "_").trim();
-    return s || "未命名学校";
-  }
+  // the page's own helpers (checklist.js loads this file, so they exist)
+  var safeFileName = window.dzChecklist.safeFileName;
 
   function download(name, blob) {
-    var url = URL.createObjectURL(blob);
-    var a = document.createElement("a");
-    a.href = url;
-    a.download = name;
-    a.hidden = true;
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    return url;
+    return window.dzChecklist.download(name, blob, blob.type, true); // the links shown stay valid
   }
 
   /* Build both documents for the checklist on the page and download them; resolves to the links. */
