@@ -1,7 +1,7 @@
 """Checklist pages for the site: the interactive page, blank tables per set-up, roster school pages.
 
 All share one template (`templates/checklist.html`); the rows are rendered on the server, escaped,
-grouped by kind (规定项 / 参考项) and dimension. `assets/checklist.js` receives the rules as JSON
+grouped by kind (规定项 / 参考项) and dimension. `assets/checklist*.js` receive the rules as JSON
 (`checklist.spec`) and only shows, hides, moves and numbers rows, stores answers in the browser,
 and imports/exports them — it never builds HTML from data.
 """

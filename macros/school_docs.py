@@ -27,7 +27,7 @@ _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
 def safe_file_name(name: str) -> str:
-    """The same rule as the checklist page's script (safeFileName in assets/checklist.js)."""
+    """The same rule as the checklist page's script (safeFileName in assets/checklist-core.js)."""
     return _UNSAFE.sub("_", name).strip() or "未命名学校"
 
 

@@ -210,5 +210,6 @@ def test_a_tab_in_one_data_file_gives_at_most_3_problems_with_the_tab_first(file
     *problems, summary = out
     assert 1 <= len(problems) <= 3, out
     assert problems[0] == f"{data.as_posix()}/{file}:{n + 1}:1: -: 缩进里有制表符（Tab）：YAML 只能用空格缩进"
-    assert summary.startswith("另有 ") and f"{data.as_posix()}/{file} 无法读取" in summary
+    assert "“来源是否被引用”未核对" in summary and f"{data.as_posix()}/{file} 无法读取" in summary
+    assert "另有 0 处" not in summary
     assert stderr == f"共 {len(problems)} 个问题。\n"
