@@ -38,7 +38,7 @@ def define_env(env: Any) -> None:
 
     def checklist_school(school_id: str) -> Markup:
         """A roster school's pre-filled, tailored checklist; answers saved under the school's ID."""
-        return state.stash(school_pages.render(ds, state.linker(env.page.url), school_id))
+        return state.stash(*school_pages.parts(ds, state.linker(env.page.url), school_id))
 
     env.macro(checklist_school, "checklist_school")
     env.macro(lambda record_id: render.record_title(ds, record_id), "record_title")

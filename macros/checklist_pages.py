@@ -103,8 +103,11 @@ def page_data(ds: Dataset) -> Markup:
 
 
 def checklist_context(ds: Dataset, link: Linker | None, rows: list[Selected], *, mode: str, profile: Profile,
-                      heading: str) -> dict[str, Any]:
-    """Everything the checklist template needs (also used by the batch command for print files)."""
+                      heading: str, data: Markup | None = None) -> dict[str, Any]:
+    """Everything the checklist template needs (also used by the batch command for print files).
+
+    `data` is `page_data(ds)` when the caller already has it: it is the same for every page of a build.
+    """
     v = ds.vocab
     dims = [d.key for d in ds.dimensions]
     interactive = mode in ("app", "school")
@@ -141,7 +144,7 @@ def checklist_context(ds: Dataset, link: Linker | None, rows: list[Selected], *,
         "unknown": UNKNOWN, "labels": PROFILE_LABELS, "profile_keys": PROFILE_KEYS,
         "choices": {k: v.choices(k) for k in ("org_type", "mode", "stage", "ownership")},
         "districts": districts, "district_names": district_names(ds),
-        "page_data": page_data(ds) if interactive else "",
+        "page_data": (data if data is not None else page_data(ds)) if interactive else "",
         "evidence_names": {e.id: e.name for e in ds.evidence},
         "dimension_names": {d.key: d.name for d in ds.dimensions}, "dimension_order": dims,
         "present_dimensions": {s.item.dimension for s in rows},
@@ -168,10 +171,10 @@ def checklist_blank(ds: Dataset, link: Linker, org_type: str, mode: str) -> Mark
                                                                  heading=f"{org_type} · 书记校长{mode}"))
 
 
-def _render_school(ds: Dataset, link: Linker, profile: Profile) -> Markup:
+def _render_school(ds: Dataset, link: Linker, profile: Profile, data: Markup | None = None) -> Markup:
     rows = select(ds, profile)
     return render_template("checklist.html", **checklist_context(ds, link, rows, mode="school", profile=profile,
-                                                                 heading=profile.name))
+                                                                 heading=profile.name, data=data))
 
 
 class SchoolPages:
@@ -189,26 +192,38 @@ class SchoolPages:
     def __init__(self) -> None:
         self.fragments: dict[tuple[str, ...], str] = {}
         self.verified: bool | None = None  # None: not yet checked
+        self.data: Markup | None = None  # page_data(ds): the same JSON on every school page of the build
 
     def render(self, ds: Dataset, link: Linker, school_id: str) -> Markup:
+        """The school's checklist fragment, its name and ID filled in."""
+        fragment, fills = self.parts(ds, link, school_id)
+        for placeholder, value in fills.items():
+            fragment = fragment.replace(placeholder, value)
+        return Markup(fragment)
+
+    def parts(self, ds: Dataset, link: Linker, school_id: str) -> tuple[str, dict[str, str]]:
+        """The fragment with placeholders, and {placeholder: escaped value}; no placeholders if uncached."""
         school = ds.get(school_id)
         assert isinstance(school, School)
         profile = Profile.from_school(school)
+        if self.data is None:
+            self.data = page_data(ds)
         if self.verified is False or "\ue000" in profile.name + profile.school_id:
-            return _render_school(ds, link, profile)
+            return str(_render_school(ds, link, profile, self.data)), {}
         here = link.page_url.replace(profile.school_id.lower(), self.ID)
         key = (profile.district, profile.org_type, profile.mode, profile.stage, profile.ownership, here)
         fragment = self.fragments.get(key)
         if fragment is None:
             generic = Profile(self.NAME, profile.district, profile.org_type, profile.mode, profile.stage,
                               profile.ownership, self.ID)
-            fragment = self.fragments[key] = str(_render_school(ds, link, generic))
-        out = Markup(fragment.replace(self.NAME, str(escape(profile.name))).replace(self.ID, str(escape(profile.school_id))))
+            fragment = self.fragments[key] = str(_render_school(ds, link, generic, self.data))
+        fills = {self.NAME: str(escape(profile.name)), self.ID: str(escape(profile.school_id))}
         if self.verified is None:
-            self.verified = out == _render_school(ds, link, profile)
+            direct = str(_render_school(ds, link, profile, self.data))
+            self.verified = fragment.replace(self.NAME, fills[self.NAME]).replace(self.ID, fills[self.ID]) == direct
             if not self.verified:
-                return _render_school(ds, link, profile)
-        return out
+                return direct, {}
+        return fragment, fills
 
 
 def blank_index(ds: Dataset, link: Linker) -> Markup:

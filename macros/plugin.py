@@ -36,7 +36,7 @@ from mkdocs.structure.pages import Page
 from . import site
 from .model import DataError, Dataset, load_dataset
 from .render import Linker
-from .tooltips import add_tooltips, term_pattern
+from .tooltips import TooltipCache, fill
 
 # Material 9.8's search worker splits a Chinese query into known words but never tries the whole
 # rest of the query as one word (校长办公会议 is searched as 校长). The loop bound is off by one.
@@ -62,34 +62,49 @@ class BuildState:
     dataset: Dataset
     build_date: str  # YYYY-MM-DD for the sitemap: the last commit's date, or mkdocs' own
     urls: dict[str, str] = field(default_factory=dict)  # docs src path -> URL
-    terms: dict[str, str] = field(default_factory=dict)  # glossary word -> tooltip text
-    pattern: Any = None
     stash_fragments: dict[str, str] = field(default_factory=dict)  # placeholder key -> HTML
+    stash_fills: dict[str, dict[str, str]] = field(default_factory=dict)  # key -> {placeholder: escaped value}
     stashed: int = 0
     caches: dict[str, Any] = field(default_factory=dict)  # per-build caches of other modules, by name
+    tooltips: TooltipCache = field(default_factory=lambda: TooltipCache({}))  # glossary tooltips on page text
     search_records: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # page URL -> record entries
 
     def linker(self, page_url: str) -> Linker:
         return Linker(page_url, self.urls, self.dataset)
 
-    def stash(self, fragment: str) -> Markup:
+    def stash(self, fragment: str, fills: dict[str, str] | None = None) -> Markup:
         """Keep a large, finished HTML fragment away from Markdown: return a one-line placeholder block.
 
         Python-Markdown re-parses every raw HTML block tag by tag (md_in_html); for the ~2,000-tag
         checklist on each roster school's page that was most of the build time. `unstash`
         (on_page_content) puts the fragment back verbatim, before the glossary tooltips run.
+        `fills`: placeholders in the fragment and the escaped values that replace them (a roster
+        school's name and ID), kept apart so pages that differ only by them share their tooltips.
         """
         key = str(self.stashed)
         self.stashed += 1
         self.stash_fragments[key] = str(fragment)
+        if fills:
+            self.stash_fills[key] = fills
         return Markup(STASH_TAG.format(key=key))
 
     def unstash(self, page_html: str, *, keep: bool = False) -> str:
-        """The page's HTML with its stashed fragments back in place of their placeholders."""
+        """The page's HTML with its stashed fragments back in place of their placeholders, filled in."""
+        template, fills = self.unstash_template(page_html, keep=keep)
+        return fill(template, fills)
+
+    def unstash_template(self, page_html: str, *, keep: bool = False) -> tuple[str, dict[str, str]]:
+        """The page's HTML with its stashed fragments back, placeholders still in; and their fills."""
         if not self.stash_fragments:
-            return page_html
-        take = self.stash_fragments.get if keep else self.stash_fragments.pop
-        return _STASH_RE.sub(lambda m: take(m.group(1), m.group(0)), page_html)
+            return page_html, {}
+        fills: dict[str, str] = {}
+
+        def put_back(m: re.Match[str]) -> str:
+            key = m.group(1)
+            fills.update(self.stash_fills.get(key, {}) if keep else self.stash_fills.pop(key, {}))
+            return (self.stash_fragments.get if keep else self.stash_fragments.pop)(key, m.group(0))
+
+        return _STASH_RE.sub(put_back, page_html), fills
 
 
 def data_dir_for(root: Path) -> Path:
@@ -136,7 +151,7 @@ class DzzldPlugin(BasePlugin):
             raise PluginError(f"数据校验失败，共 {len(exc.problems)} 个问题；未生成网站。\n{exc.report()}") from None
         build_date = "" if os.environ.get("SOURCE_DATE_EPOCH") else (commit_date(root) or "")
         terms = site.glossary_terms(dataset)
-        self.state = BuildState(root, dataset, build_date, terms=terms, pattern=term_pattern(terms))
+        self.state = BuildState(root, dataset, build_date, tooltips=TooltipCache(terms))
         self._use_search_words(config, site.search_words(dataset))
         config.extra["data_version"] = dataset.data_version
         config.nav = site.expand_nav(config.nav, dataset)
@@ -219,11 +234,12 @@ class DzzldPlugin(BasePlugin):
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         """Stashed fragments back in place, then glossary tooltips on every page's text."""
         state = self._state()
-        html = state.unstash(html)
+        html, fills = state.unstash_template(html)
         if page.meta.get("tooltips") is not False:
-            html = add_tooltips(html, state.terms, state.pattern)
-            if 'class="dz-checklist"' in html:
-                html = first_tooltips_only(html)
+            # A checklist repeats the same few terms in every item: the first of each keeps its tooltip.
+            html = state.tooltips.apply(html, fills, first_only='class="dz-checklist"' in html)
+        else:
+            html = fill(html, fills)
         search = page.meta.get("search") or {}
         if not search.get("exclude"):
             html, records = search_records(html)
@@ -258,25 +274,6 @@ class DzzldPlugin(BasePlugin):
         if self.state is None:
             raise PluginError("dzzld 插件尚未载入数据（on_config 未运行）")
         return self.state
-
-
-_ABBR = re.compile(r'<abbr title="[^"]*">([^<]*)</abbr>')
-
-
-def first_tooltips_only(page_html: str) -> str:
-    """Keep the glossary tooltip on the first occurrence of each term only (checklist pages).
-
-    A checklist repeats the same few terms in every item (274 tooltips for 56 terms); Material sets up
-    each tooltip when the page loads, which on a cheap phone cost about a second."""
-    seen: set[str] = set()
-
-    def once(m: re.Match[str]) -> str:
-        if m.group(1) in seen:
-            return m.group(1)
-        seen.add(m.group(1))
-        return m.group(0)
-
-    return _ABBR.sub(once, page_html)
 
 
 def state_of(config: Any) -> BuildState:

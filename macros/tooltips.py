@@ -6,11 +6,12 @@ form controls or existing <abbr>. Terms and definitions are escaped.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from collections.abc import Mapping
 
-_SKIP_TAGS = {"a", "abbr", "code", "pre", "script", "style", "h1", "h2", "h3", "h4", "h5", "h6", "title", "button",
+_SKIP_TAGS = {"a", "abbr", "code", "pre", "script", "style", "h1", "h2", "h3", "h4", "h5", "h6", "hgroup", "title", "button",
               "label", "svg", "textarea", "option", "select", "dfn", "kbd", "summary", "th"}
 _TAG = re.compile(r"(<!--.*?-->|<[^>]*>)", re.S)
 _TAG_NAME = re.compile(r"^<\s*(/?)\s*([a-zA-Z0-9]+)")
@@ -24,8 +25,12 @@ def term_pattern(terms: Mapping[str, str]) -> re.Pattern[str] | None:
 
 
 _TAG_NAME_AT = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)")  # `_TAG_NAME` at any position
-_SKIP_START = re.compile(r"<\s*/?\s*(?:" + "|".join(sorted(_SKIP_TAGS, key=len, reverse=True)) + r")(?![a-zA-Z0-9])",
-                         re.I)
+_SKIP_ALTERNATIVES = "|".join(sorted(_SKIP_TAGS, key=len, reverse=True))
+# The same tags, case-sensitive: re.I makes this scan four times slower, and the HTML mkdocs and our
+# templates write has lower-case tag names. A page with any tag name starting upper-case uses re.I.
+_SKIP_START_LOWER = re.compile(r"<\s*/?\s*(?:" + _SKIP_ALTERNATIVES + r")(?![a-zA-Z0-9])")
+_SKIP_START = re.compile(r"<\s*/?\s*(?:" + _SKIP_ALTERNATIVES + r")(?![a-zA-Z0-9])", re.I)
+_UPPER_TAG = re.compile(r"<\s*/?\s*[A-Z]")
 
 
 def add_tooltips(page_html: str, terms: Mapping[str, str], pattern: re.Pattern[str] | None = None) -> str:
@@ -47,7 +52,8 @@ def add_tooltips(page_html: str, terms: Mapping[str, str], pattern: re.Pattern[s
     # Every '<' starts a tag that runs to the next '>' unless it is inside one already; a position is
     # inside a tag when a '<' comes after the last '>' before it.
     switches: list[tuple[int, int]] = []  # (position, +1 open / -1 close) of tags that stop wrapping
-    for m in _SKIP_START.finditer(page_html):
+    skip_start = _SKIP_START if _UPPER_TAG.search(page_html) else _SKIP_START_LOWER
+    for m in skip_start.finditer(page_html):
         q = m.start()
         if page_html.rfind("<", 0, q) > page_html.rfind(">", 0, q):
             continue  # this '<' is inside another tag
@@ -110,3 +116,66 @@ def _add_tooltips_by_tag(page_html: str, terms: Mapping[str, str], pattern: re.P
 
         out.append(pattern.sub(wrap, piece))
     return "".join(out)
+
+
+_ABBR = re.compile(r'<abbr title="[^"]*">([^<]*)</abbr>')
+
+
+def first_tooltips_only(page_html: str) -> str:
+    """Keep the glossary tooltip on the first occurrence of each term only (checklist pages).
+
+    A checklist repeats the same few terms in every item (274 tooltips for 56 terms); Material sets up
+    each tooltip when the page loads, which on a cheap phone cost about a second."""
+    seen: set[str] = set()
+
+    def once(m: re.Match[str]) -> str:
+        if m.group(1) in seen:
+            return m.group(1)
+        seen.add(m.group(1))
+        return m.group(0)
+
+    return _ABBR.sub(once, page_html)
+
+
+def fill(page_html: str, fills: Mapping[str, str]) -> str:
+    """Placeholders replaced by their (already escaped) values."""
+    for placeholder, value in fills.items():
+        page_html = page_html.replace(placeholder, value)
+    return page_html
+
+
+class TooltipCache:
+    """Glossary tooltips for one build; pages that differ only by filled-in values share one computation.
+
+    Roster school pages are one template per set-up with the school's name and ID filled in (see
+    `checklist_pages.SchoolPages`); thousands of schools share a few hundred templates. Sharing is
+    exact only while the placeholders sit where tooltips never act (attributes, labels, headings):
+    checked on the first such page of the build by filling them with a glossary term. If that term
+    gets a tooltip, every page is computed on its own from then on.
+    """
+
+    def __init__(self, terms: Mapping[str, str]) -> None:
+        self.terms = dict(terms)
+        self.pattern = term_pattern(self.terms)
+        self.done: dict[tuple[bytes, bool], str] = {}
+        self.verified: bool | None = None  # None: not yet checked
+
+    def apply(self, template: str, fills: Mapping[str, str], *, first_only: bool) -> str:
+        """`template` filled in, with tooltips (only each term's first when `first_only`)."""
+        if not fills or self.pattern is None or self.verified is False:
+            return self._tooltips(fill(template, fills), first_only)
+        if self.verified is None:
+            probe = {p: html.escape(min(self.terms, key=len)) for p in fills}
+            self.verified = (add_tooltips(fill(template, probe), self.terms, self.pattern)
+                             == fill(add_tooltips(template, self.terms, self.pattern), probe))
+            if not self.verified:
+                return self._tooltips(fill(template, fills), first_only)
+        key = (hashlib.blake2b(template.encode("utf-8"), digest_size=20).digest(), first_only)
+        done = self.done.get(key)
+        if done is None:
+            done = self.done[key] = self._tooltips(template, first_only)
+        return fill(done, fills)
+
+    def _tooltips(self, page_html: str, first_only: bool) -> str:
+        out = add_tooltips(page_html, self.terms, self.pattern)
+        return first_tooltips_only(out) if first_only else out

@@ -28,6 +28,7 @@ import yaml
 from conftest import ROOT, copy_project, mkdocs_build
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markupsafe import escape
 
 from macros.problems import Problem
 from macros.validate import Result, validate
@@ -489,6 +490,41 @@ def test_tooltips_fast_path_equals_the_tag_by_tag_path(parts: list[str]) -> None
     pattern = tooltips.term_pattern(_TOOLTIP_TERMS)
     assert tooltips.add_tooltips(page, _TOOLTIP_TERMS, pattern) == tooltips._add_tooltips_by_tag(page, _TOOLTIP_TERMS,
                                                                                                    pattern)
+
+
+_NAME, _ID = "\ue000n\ue001", "\ue000i\ue001"
+_SCHOOL_TEMPLATE = (f'<div data-p-name="{_NAME}"><hgroup><h1>自查表</h1><p>{_NAME}</p></hgroup>'
+                    f'<label>编号<output>{_ID}</output></label><p>党委会和校长的职责。党委会</p></div>')
+
+
+@pytest.mark.parametrize("first_only", [False, True])
+def test_tooltips_shared_by_school_pages_equal_each_pages_own(first_only: bool) -> None:
+    """Pages that differ only by a school's name and ID share one tooltip pass, with the same result."""
+    from macros import tooltips
+
+    cache = tooltips.TooltipCache(_TOOLTIP_TERMS)
+    names = ["党委会学校", '校长<&>"\'学校', "A&B 党委", "普通学校"]
+    for n, name in enumerate(names):
+        fills = {_NAME: str(escape(name)), _ID: f"SCH-{n}"}
+        direct = tooltips.add_tooltips(tooltips.fill(_SCHOOL_TEMPLATE, fills), _TOOLTIP_TERMS)
+        if first_only:
+            direct = tooltips.first_tooltips_only(direct)
+        assert cache.apply(_SCHOOL_TEMPLATE, fills, first_only=first_only) == direct, name
+    assert cache.verified is True and len(cache.done) == 1  # one pass for four schools
+
+
+def test_tooltips_are_not_shared_when_a_name_sits_in_page_text() -> None:
+    """A template that puts the name where tooltips act is caught on its first page; each page is then its own."""
+    from macros import tooltips
+
+    template = _SCHOOL_TEMPLATE.replace("<p>党委会和", f"<p>{_NAME}：党委会和")
+    cache = tooltips.TooltipCache(_TOOLTIP_TERMS)
+    for name in ("普通学校", "党委学校"):
+        fills = {_NAME: name, _ID: "SCH-1"}
+        got = cache.apply(template, fills, first_only=False)
+        assert got == tooltips.add_tooltips(tooltips.fill(template, fills), _TOOLTIP_TERMS)
+    assert cache.verified is False and not cache.done
+    assert '<abbr title="党委：定义">党委</abbr>学校：' in got
 
 
 class _DirectoryUrls(dict):

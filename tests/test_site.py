@@ -313,6 +313,9 @@ def test_school_pages_show_the_schools_own_checklist(built_site: Path, ds: Datas
         kinds = [b.attrs["data-kind"] for b in page.find("tbody", cls="dz-dim")]
         assert kinds == sorted(kinds, key=lambda k: k != oracle.RULE)
         assert "hidden" not in {k for b in page.find("tbody", cls="dz-dim") for k in b.attrs}
+        # The school's name heads the page as the title's subtitle: never a glossary tooltip in a name.
+        sub = soup(built_site, f"schools/{s.id.lower()}/").select_one("article hgroup > p.dz-cl-sub")
+        assert sub is not None and sub.get_text() == s.name and not sub.find("abbr")
 
 
 def test_schools_index_lists_every_school_with_its_item_count(built_site: Path, ds: Dataset) -> None:
