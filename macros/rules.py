@@ -66,11 +66,15 @@ class Context:
     complete: bool = True  # False: some data file could not be read, so its records are missing
     unchecked: int = 0  # references not checked because their target may be in an unreadable file
 
+    originals: dict[tuple[int, tuple[str | int, ...]], RecordRef] = field(default_factory=dict, repr=False)
+
     def damaged(self, r: RecordRef, key: str) -> bool:
         """True when the record's `key` failed its schema (so a rule must not read its absence as a fact)."""
         if key in r.data:
             return False
-        original = next((o for o in self.all_records if o.file is r.file and o.path == r.path), None)
+        if not self.originals:  # by file and place, built once: a scan per call made 100× data quadratic
+            self.originals.update(((id(o.file), o.path), o) for o in self.all_records)
+        original = self.originals.get((id(r.file), r.path))
         return original is not None and key in original.data
 
 
