@@ -61,7 +61,9 @@ def search(page, query: str) -> list[str]:  # type: ignore[no-untyped-def]
     box.fill("")
     page.keyboard.press("End")  # Material listens to keyup; typing CJK sends none
     page.wait_for_selector(".md-search-result__item", state="detached")  # the previous query's results are gone
-    page.keyboard.type(query)
+    # The whole query at once: typed key by key, each prefix is searched (site.js searches on every input)
+    # and the first results to appear can be a prefix's.
+    box.fill(query)
     page.keyboard.press("End")
     page.wait_for_selector(".md-search-result__item", timeout=10000)
     links = page.eval_on_selector_all(".md-search-result__item > a.md-search-result__link",
