@@ -106,6 +106,15 @@ def load_data(args: argparse.Namespace) -> Any:
         return None
 
 
+def chosen_profile(ds: Any, profile_id: str) -> Any:
+    """The scoring profile `--profile` names, or None with a message listing the data's profiles."""
+    try:
+        return ds.profile(profile_id)
+    except KeyError:
+        print(f"没有评分方案“{profile_id}”（可选：{'、'.join(p.id for p in ds.profiles)}）", file=sys.stderr)
+        return None
+
+
 def cmd_checklists(args: argparse.Namespace) -> int:
     from . import batch
     from .roster import ReadOptions, read_roster
@@ -127,8 +136,7 @@ def cmd_checklists(args: argparse.Namespace) -> int:
         print("花名册无法读取，未生成任何文件。", file=sys.stderr)
         return PROBLEMS
     try:
-        if args.profile and args.profile not in {p.id for p in ds.profiles}:
-            print(f"没有评分方案“{args.profile}”（可选：{'、'.join(p.id for p in ds.profiles)}）", file=sys.stderr)
+        if args.profile and chosen_profile(ds, args.profile) is None:
             return USAGE
         from .rollup import default_site_url
 
@@ -184,11 +192,9 @@ def cmd_profile(args: argparse.Namespace) -> int:
     if args.action == "template":
         chosen = None
         if args.profile:
-            known = {p.id: p for p in ds.profiles}
-            if args.profile not in known:
-                print(f"没有评分方案“{args.profile}”（可选：{'、'.join(known)}）", file=sys.stderr)
+            chosen = chosen_profile(ds, args.profile)
+            if chosen is None:
                 return USAGE
-            chosen = known[args.profile]
         out = Path(args.out)
         if out.suffix.lower() != ".xlsx":
             print(f"输出文件应以 .xlsx 结尾：{out}", file=sys.stderr)
@@ -232,8 +238,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not source.is_file():
         print(f"找不到答案文件：{source}", file=sys.stderr)
         return USAGE
-    if args.profile and args.profile not in {p.id for p in ds.profiles}:
-        print(f"没有评分方案“{args.profile}”（可选：{'、'.join(p.id for p in ds.profiles)}）", file=sys.stderr)
+    if args.profile and chosen_profile(ds, args.profile) is None:
         return USAGE
     try:
         school = school_docs.read_answers(ds, source, scoring=args.profile or "")
@@ -261,11 +266,9 @@ def cmd_rules(args: argparse.Namespace) -> int:
         return PROBLEMS
     profile = None
     if args.profile:
-        known = {p.id: p for p in ds.profiles}
-        if args.profile not in known:
-            print(f"没有评分方案“{args.profile}”（可选：{'、'.join(known)}）", file=sys.stderr)
+        profile = chosen_profile(ds, args.profile)
+        if profile is None:
             return USAGE
-        profile = known[args.profile]
     kinds = [rule_drafts.Kind(o, m, profile) for o in ([args.org_type] if args.org_type else ds.vocab.org_types)
              for m in ([args.mode] if args.mode else ds.vocab.modes)]
     docs = [school_docs.Document(rule_drafts.file_name(k, d), docx_bytes(rule_drafts.draft_model(ds, d)))

@@ -157,6 +157,31 @@ def test_rollup_exits_0_1_2(tmp_path: Path) -> None:
     assert code == 2 and "找不到答案文件夹" in err
 
 
+@pytest.mark.usefixtures("shared_data")
+def test_an_unknown_profile_exits_2_naming_the_profiles_in_every_command(tmp_path: Path) -> None:
+    """checklists, rollup, report, rules and profile template: the same message, nothing written."""
+    from macros.model import load_dataset
+
+    roster = tmp_path / "r.csv"
+    roster.write_text("学校编号,学校名称,党组织类型,书记校长配备\nA,甲小学,党委,分设\n", encoding="utf-8")
+    answers = tmp_path / "a.json"
+    answers.write_text("{}", encoding="utf-8")
+    (tmp_path / "returns").mkdir()
+    out = tmp_path / "out"
+    runs = {
+        "checklists": ["checklists", "--roster", str(roster), "--out", str(out), "--quiet"],
+        "rollup": ["rollup", "--answers", str(tmp_path / "returns"), "--out", str(out)],
+        "report": ["report", "--answers", str(answers), "--out", str(out)],
+        "rules": ["rules", "--out", str(out)],
+        "profile template": ["profile", "template", "--out", str(out / "t.xlsx")],
+    }
+    known = "、".join(p.id for p in load_dataset(ROOT).profiles)
+    for name, args in runs.items():
+        code, _, err = cli(*args, "--profile", "PF-NOPE")
+        assert code == 2 and f"没有评分方案“PF-NOPE”（可选：{known}）" in err, (name, err)
+        assert not out.exists(), name
+
+
 def test_new_exits_0_1_2(tmp_path: Path) -> None:
     data = copy_valid(tmp_path)
     args = ["new", "practice", "--district-id", "DS-ZY", "--name", "志愿区", "--province", "某某省", "--data", str(data)]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..checklist import answers_validator
+from ..cli import chosen_profile
 from ..model import Dataset
 from ..roster import ReadOptions, RosterRow, read_roster, value_aliases
 from .aggregate import Rollup, aggregate, with_problems
@@ -143,8 +144,7 @@ def command(args: Any, ds: Dataset) -> int:
             print(problem, file=sys.stderr)
         print("花名册无法读取（或没有可用的学校），未生成报告。", file=sys.stderr)
         return 1
-    if args.profile and args.profile not in {p.id for p in ds.profiles}:
-        print(f"没有评分方案“{args.profile}”（可选：{'、'.join(p.id for p in ds.profiles)}）", file=sys.stderr)
+    if args.profile and chosen_profile(ds, args.profile) is None:
         return 2
     ledger = Path(args.ledger) if args.ledger else None
     if ledger is not None and not ledger.is_file():
