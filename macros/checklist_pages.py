@@ -20,6 +20,7 @@ from .model import CheckItem, Dataset, School
 from .render import Linker, render_template
 from .scope import REFERENCE, RULE, basis_records, force_label, item_binding
 from .scoring_profile import ItemPoints
+from .tooltips import fill
 from .vocab import OTHER_DISTRICT, OTHER_DISTRICT_LABEL, PROFILE_KEYS, PROFILE_LABELS, UNKNOWN
 
 CHECKLIST_TITLE = "中小学校党组织领导的校长负责制落实情况自查表"
@@ -196,10 +197,7 @@ class SchoolPages:
 
     def render(self, ds: Dataset, link: Linker, school_id: str) -> Markup:
         """The school's checklist fragment, its name and ID filled in."""
-        fragment, fills = self.parts(ds, link, school_id)
-        for placeholder, value in fills.items():
-            fragment = fragment.replace(placeholder, value)
-        return Markup(fragment)
+        return Markup(fill(*self.parts(ds, link, school_id)))
 
     def parts(self, ds: Dataset, link: Linker, school_id: str) -> tuple[str, dict[str, str]]:
         """The fragment with placeholders, and {placeholder: escaped value}; no placeholders if uncached."""
@@ -220,7 +218,7 @@ class SchoolPages:
         fills = {self.NAME: str(escape(profile.name)), self.ID: str(escape(profile.school_id))}
         if self.verified is None:
             direct = str(_render_school(ds, link, profile, self.data))
-            self.verified = fragment.replace(self.NAME, fills[self.NAME]).replace(self.ID, fills[self.ID]) == direct
+            self.verified = fill(fragment, fills) == direct
             if not self.verified:
                 return direct, {}
         return fragment, fills
